@@ -1,0 +1,9 @@
+package io.stockade.hypervisor.vmm;
+
+/** A {@link VmConfig} that cannot describe a bootable VM; the message names the setting and the problem. */
+public final class InvalidVmConfigException extends IllegalArgumentException {
+
+    InvalidVmConfigException(String message) {
+        super(message);
+    }
+}

@@ -1,0 +1,23 @@
+package io.stockade.hypervisor.vmm;
+
+import io.stockade.testkit.l1.L1Kernel;
+import io.stockade.testkit.l1.L1TestRunner;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.TestFactory;
+
+/**
+ * Runs the {@code @Tag("l1")} tests of the VMM's devices, vmm and api packages inside one nested-KVM L1 guest,
+ * with the L1 kernel (Debian's stock bzImage) as the guest kernel. {@code -Dstockade.tiers=unit,host,kvm}.
+ */
+@Tag("kvm")
+class VmmKvmTierTest {
+
+    @TestFactory
+    Stream<DynamicTest> bootTestsInL1() {
+        return L1TestRunner.create()
+                .withJvmOptions("-D" + VirtualMachineL1Test.KERNEL_PROPERTY + "=" + L1Kernel.debian().vmlinuz())
+                .runPackages("io.stockade.hypervisor.vmm", "io.stockade.hypervisor.api", "io.stockade.hypervisor.devices");
+    }
+}

@@ -15,7 +15,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 CACHE=${STOCKADE_CACHE:-$HOME/.cache/stockade}/l1
 BUSYBOX=/bin/busybox
 # Load order matters for insmod (no modprobe in the initramfs): each module comes after its dependencies.
-SHARE_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p"
+SHARE_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay"
 KVM_MODULES="irqbypass kvm ccp kvm-amd"
 
 log() { echo "l1/build: $*" >&2; }

@@ -48,10 +48,14 @@ mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=512000,cache=loose hostroo
 mount -t proc proc /host/proc
 mount -t sysfs sys /host/sys
 mount -t devtmpfs dev /host/dev
-mount -t tmpfs -o mode=1777 tmp /host/tmp
+# /tmp must be writable but must keep showing the host's files: a clone or build dir may live there (CI checks
+# out wherever it likes). So /tmp is an overlay: the read-only host /tmp below, a tmpfs above.
+mkdir -p /overlay && mount -t tmpfs -o mode=0755 overlay /overlay && mkdir -p /overlay/tmp/upper /overlay/tmp/work &&
+    chmod 1777 /overlay/tmp/upper &&
+    mount -t overlay -o lowerdir=/host/tmp,upperdir=/overlay/tmp/upper,workdir=/overlay/tmp/work overlay /host/tmp ||
+    fatal host-share "cannot overlay a writable layer on the host's /tmp"
 mount -t tmpfs run /host/run
-# The results dir may lie under /tmp, now a tmpfs: create the mount point there (on the read-only root it exists).
-mkdir -p "/host$RESULTS" 2>/dev/null
+# The results dir's mount point exists on the host, so it is visible through the read-only root or the /tmp overlay.
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 results "/host$RESULTS" ||
     fatal results-share "cannot mount the results dir $RESULTS (9p tag results)"
 RESULTS_MOUNTED=1

@@ -22,9 +22,10 @@ record L1TestClasspath(Path standaloneJar, List<Path> entries, List<Path> testCl
     static final String SUREFIRE_PROPERTY = "surefire.test.class.path";
     private static final Pattern STANDALONE = Pattern.compile("junit-platform-console-standalone-.*\\.jar");
     private static final Pattern BUNDLED = Pattern.compile("(junit-(jupiter|platform|vintage)|opentest4j|apiguardian)-.*\\.jar");
-    /** L1 mounts its own tmpfs on these, hiding the host's files there. */
-    private static final List<Path> HIDDEN_IN_L1 = List.of(Path.of("/tmp"), Path.of("/run"), Path.of("/proc"),
-            Path.of("/sys"), Path.of("/dev"));
+    /** L1 mounts its own file systems on these, hiding the host's files there ({@code /tmp} stays visible: L1
+     * overlays a writable layer on the host's). */
+    private static final List<Path> HIDDEN_IN_L1 = List.of(Path.of("/run"), Path.of("/proc"), Path.of("/sys"),
+            Path.of("/dev"));
 
     static L1TestClasspath ofCurrentJvm() {
         String classpath = System.getProperty(SUREFIRE_PROPERTY, System.getProperty("java.class.path"));

@@ -1,0 +1,2 @@
+/** The agent's task event log: containerd events in publication order, numbered, with a bounded replay backlog. */
+package io.stockade.agent.events;

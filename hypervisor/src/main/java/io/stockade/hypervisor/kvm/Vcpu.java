@@ -160,22 +160,28 @@ public final class Vcpu implements AutoCloseable {
     }
 
     /**
-     * One KVM_RUN: enters the guest and returns the exit KVM needs the VMM for. A kick (or any signal) yields
-     * {@link VcpuExit.Interrupted}.
+     * Enters the guest and returns the next exit KVM needs the VMM for. A kick (or any signal) yields
+     * {@link VcpuExit.Interrupted}. EAGAIN is not an exit: KVM returns it for an application processor that is
+     * still waiting for INIT/SIPI once the in-kernel LAPIC has handled an event for it, and expects the VMM to simply
+     * run it again (as Firecracker does), so this method does.
      *
      * @throws IllegalStateException if the previous IoIn / MmioRead exit was not answered
      * @throws LinuxException        if KVM_RUN fails for another reason (e.g. EFAULT: guest memory unmapped)
      */
     public VcpuExit run() {
         run.checkReadyToEnter();
-        int result = Ioctl.callRaw(fd, KvmIoctls.RUN, 0L);
-        if (result < 0) {
+        while (true) {
+            int result = Ioctl.callRaw(fd, KvmIoctls.RUN, 0L);
+            if (result >= 0) {
+                return run.decode();
+            }
             if (-result == Errno.EINTR.number()) {
                 return KvmRun.interrupted();
             }
-            throw new LinuxException("ioctl(KVM_RUN)", name, -result);
+            if (-result != Errno.EAGAIN.number()) {
+                throw new LinuxException("ioctl(KVM_RUN)", name, -result);
+            }
         }
-        return run.decode();
     }
 
     /** Answers the {@link VcpuExit.IoIn} the last {@link #run()} returned: {@code size * count} bytes. */

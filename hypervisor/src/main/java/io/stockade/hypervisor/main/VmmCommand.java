@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 @Command(name = "stockade-vmm", mixinStandardHelpOptions = true, version = "stockade-vmm 0.1.0",
         sortOptions = false,
         description = "Runs one KVM microVM: boots a Linux kernel (bzImage or ELF vmlinux) with an optional initrd, "
-                + "a 16550A serial console, an i8042 and a boot timer (guest writes 123 to port 0x440).",
+                + "a 16550A serial console, an i8042, hardware-reduced ACPI (the guest's poweroff ends the VM with exit "
+                + "code 0) and a boot timer (guest writes 123 to port 0x440).",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:the guest powered off",

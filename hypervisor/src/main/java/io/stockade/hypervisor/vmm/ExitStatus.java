@@ -4,7 +4,7 @@ package io.stockade.hypervisor.vmm;
  * Why a VM stopped, and the process exit code {@code stockade-vmm} reports for it.
  */
 public enum ExitStatus {
-    /** The guest powered off (KVM system event SHUTDOWN). */
+    /** The guest powered off (ACPI S5 through the sleep control register, or KVM system event SHUTDOWN). */
     POWEROFF(0),
     /** The guest reset the machine (i8042 reset line, KVM system event RESET); Stockade VMs do not reboot. */
     REBOOT(3),

@@ -4,8 +4,6 @@ import io.stockade.hypervisor.kvm.Registers;
 import io.stockade.hypervisor.kvm.SpecialRegisters;
 import io.stockade.hypervisor.kvm.Vcpu;
 import io.stockade.hypervisor.kvm.VcpuExit;
-import io.stockade.hypervisor.sys.Errno;
-import io.stockade.hypervisor.sys.LinuxException;
 
 /** {@link VcpuHandle} over a real KVM vCPU. */
 final class KvmVcpuHandle implements VcpuHandle {
@@ -33,17 +31,7 @@ final class KvmVcpuHandle implements VcpuHandle {
 
     @Override
     public VcpuExit run() {
-        while (true) {
-            try {
-                return vcpu.run();
-            } catch (LinuxException e) {
-                // An application processor waiting for INIT/SIPI returns EAGAIN once the in-kernel LAPIC has
-                // processed an event for it; KVM expects the VMM to simply run it again (Firecracker does the same).
-                if (!e.is(Errno.EAGAIN)) {
-                    throw e;
-                }
-            }
-        }
+        return vcpu.run();
     }
 
     @Override

@@ -137,7 +137,8 @@ public final class VirtualMachine implements ManagedVm, AutoCloseable {
         ExitCounters counters = new ExitCounters();
         PioBus pio = new PioBus();
         MmioBus mmio = new MmioBus();
-        // The i8042's reset callback needs the RunControl, which needs the devices (to release them): tie the knot.
+        // The reset and power-off callbacks need the RunControl, which needs the devices (to release them): tie
+        // the knot.
         RunControl[] controlRef = new RunControl[1];
         Optional<BootTimer> bootTimer = config.bootTimer()
                 ? Optional.of(new BootTimer(System::nanoTime, vmmStartNanos)) : Optional.empty();
@@ -146,6 +147,8 @@ public final class VirtualMachine implements ManagedVm, AutoCloseable {
                 new IrqfdInterrupt(keyboardFd, PlatformDevices.KEYBOARD_IRQ),
                 () -> controlRef[0].requestStop(new VmExit(ExitStatus.REBOOT,
                         "guest reset the machine through the i8042 keyboard controller")),
+                () -> controlRef[0].requestStop(new VmExit(ExitStatus.POWEROFF,
+                        "guest powered off (ACPI S5 through the sleep control register)")),
                 bootTimer);
         RunControl control = new RunControl(vcpus, VCPU_WAIT_LIMIT,
                 () -> release(resources, devices, pio, mmio, counters));

@@ -1,6 +1,7 @@
 package io.stockade.hypervisor.main;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -38,8 +39,9 @@ class StockadeVmmTest {
         assertEquals(new SerialOutput.Stdout(), config.serial());
         assertEquals(Optional.empty(), config.apiSocket());
         assertTrue(config.bootTimer());
-        assertTrue(config.cmdline().contains("console=ttyS0") && config.cmdline().contains("acpi=off")
-                && config.cmdline().contains("reboot=k"), config.cmdline());
+        assertTrue(config.cmdline().contains("console=ttyS0") && config.cmdline().contains("reboot=k"),
+                config.cmdline());
+        assertFalse(config.cmdline().contains("acpi=off"), "ACPI stays on so that poweroff works: " + config.cmdline());
     }
 
     @Test

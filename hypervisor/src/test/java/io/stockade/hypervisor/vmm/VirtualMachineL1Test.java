@@ -28,11 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Boots Debian's stock kernel in a real KVM VM (inside the nested-KVM L1 guest) with a busybox initramfs whose
- * /init reports what the guest sees and then reboots, which ends a Stockade VM.
+ * /init reports what the guest sees and then ends the VM.
  *
- * <p>Why reboot and not power-off: the VM has no ACPI, and without ACPI Linux on x86 has no way to power off —
- * {@code poweroff -f} becomes a halt with interrupts disabled, which never leaves KVM_RUN. {@code reboot -f} with
- * {@code reboot=k} pulses the i8042 reset line, which the VMM reports as {@link ExitStatus#REBOOT}.
+ * <p>With ACPI (the default command line) the guest ends with {@code poweroff -f}: Linux enters S5 through the
+ * FADT's sleep control register and the VM stops with {@link ExitStatus#POWEROFF}. With {@code acpi=off} the
+ * kernel takes its CPUs from the MP table and cannot power off (it would halt forever), so that boot ends with
+ * {@code reboot -f}, which {@code reboot=k} turns into an i8042 reset: {@link ExitStatus#REBOOT}.
  *
  * <p>Needs {@code -Dstockade.test.kernel=<bzImage>} ({@link VmmKvmTierTest} passes the L1 kernel).
  */
@@ -44,37 +45,50 @@ class VirtualMachineL1Test {
     static final Duration BOOT_LIMIT = Duration.ofMinutes(6);
     static final String CMDLINE = VmConfig.DEFAULT_CMDLINE + " loglevel=4";
 
-    static final String INIT = """
-            #!/bin/sh
-            mount -t proc proc /proc
-            mount -t sysfs sys /sys
-            mount -t devtmpfs dev /dev
-            echo "%s"
-            printf '\\173' | dd of=/dev/port bs=1 seek=%d count=1 2>/dev/null || echo "STOCKADE-GUEST: boot timer write failed"
-            echo "STOCKADE-GUEST: cpus=$(grep -c ^processor /proc/cpuinfo)"
-            echo "STOCKADE-GUEST: memtotal_kb=$(sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo)"
-            echo "STOCKADE-GUEST: rebooting"
-            reboot -f
-            sleep 30
-            """.formatted(MARKER, io.stockade.hypervisor.devices.legacy.BootTimer.PORT);
+    /** The guest's /init: reports CPUs, memory, ACPI tables and XSAVE setup, then runs {@code %s} (the ending). */
+    static String init(String ending) {
+        return """
+                #!/bin/sh
+                mount -t proc proc /proc
+                mount -t sysfs sys /sys
+                mount -t devtmpfs dev /dev
+                echo "%s"
+                printf '\\173' | dd of=/dev/port bs=1 seek=%d count=1 2>/dev/null || echo "STOCKADE-GUEST: boot timer write failed"
+                echo "STOCKADE-GUEST: cpus=$(grep -c ^processor /proc/cpuinfo)"
+                echo "STOCKADE-GUEST: memtotal_kb=$(sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo)"
+                echo "STOCKADE-GUEST: acpi_tables=$(ls /sys/firmware/acpi/tables 2>/dev/null | tr '\\n' ' ')"
+                echo "STOCKADE-GUEST: xsave_flags=$(grep -o -w -e xsave -e xsaveopt -e xsavec -e xsaves -e avx /proc/cpuinfo | sort -u | tr '\\n' ' ')"
+                dmesg | grep -e 'x86/fpu' -e 'XSAVE' | sed 's/^/STOCKADE-GUEST: dmesg: /'
+                echo "STOCKADE-GUEST: ending with %s"
+                %s
+                sleep 30
+                """.formatted(MARKER, io.stockade.hypervisor.devices.legacy.BootTimer.PORT, ending, ending);
+    }
 
     @TempDir
     Path dir;
 
     @Test
-    void bootsTheStockBzImageWithTwoCpusAnd256MiB() throws Exception {
-        bootAndCheck(kernel(), "bzimage");
+    void theStockBzImageBootsWithAcpiOnTwoCpusAndPowersOff() throws Exception {
+        String output = bootAndCheck(kernel(), "bzimage", CMDLINE, "poweroff -f", ExitStatus.POWEROFF);
+        assertTrue(output.contains("STOCKADE-GUEST: acpi_tables=") && output.contains("FACP")
+                && output.contains("APIC") && output.contains("DSDT"), "the kernel used our ACPI tables:\n" + output);
     }
 
     @Test
-    void bootsTheElfVmlinuxExtractedFromTheBzImage() throws Exception {
-        bootAndCheck(extractVmlinux(kernel(), dir.resolve("vmlinux")), "vmlinux");
+    void theElfVmlinuxBootsWithAcpiOffFromTheMpTableAndRebootEndsTheVm() throws Exception {
+        String output = bootAndCheck(extractVmlinux(kernel(), dir.resolve("vmlinux")), "vmlinux-acpi-off",
+                CMDLINE + " acpi=off", "reboot -f", ExitStatus.REBOOT);
+        assertTrue(output.contains("STOCKADE-GUEST: acpi_tables=\n")
+                || output.contains("STOCKADE-GUEST: acpi_tables=\r\n"), "no ACPI with acpi=off:\n" + output);
     }
 
-    private void bootAndCheck(Path kernel, String name) throws Exception {
-        Path initrd = Initramfs.withBusybox().init(INIT).writeGzip(dir.resolve("initrd.cpio.gz"));
+    /** Boots, checks CPUs, memory and the boot timer, and returns the console output. */
+    private String bootAndCheck(Path kernel, String name, String cmdline, String ending, ExitStatus expected)
+            throws Exception {
+        Path initrd = Initramfs.withBusybox().init(init(ending)).writeGzip(dir.resolve(name + "-initrd.cpio.gz"));
         Path console = dir.resolve(name + "-console.log");
-        VmConfig config = new VmConfig(kernel, Optional.of(initrd), CMDLINE, 2, 256,
+        VmConfig config = new VmConfig(kernel, Optional.of(initrd), cmdline, 2, 256,
                 new SerialOutput.ToFile(console), Optional.empty(), true);
 
         VmExit exit;
@@ -87,7 +101,7 @@ class VirtualMachineL1Test {
                 vm.stop();
                 keep(console);
                 fail("the guest did not end within " + BOOT_LIMIT + "; console:\n" + tail(console));
-                return;
+                return "";
             }
             bootTime = vm.bootTimeSinceVmmStart();
         }
@@ -95,13 +109,14 @@ class VirtualMachineL1Test {
         String output = Files.readString(console, StandardCharsets.UTF_8);
         String context = "exit " + exit + ", console:\n" + tail(console);
 
-        assertEquals(ExitStatus.REBOOT, exit.status(), context);
+        assertEquals(expected, exit.status(), context);
         assertTrue(output.contains(MARKER), context);
         assertTrue(output.contains("STOCKADE-GUEST: cpus=2"), context);
         long memTotalKb = number(output, "memtotal_kb=(\\d+)", context);
         // The kernel keeps part of RAM for itself (its image, reserved ranges): MemTotal is a bit under 256 MiB.
         assertTrue(memTotalKb > 200 * 1024 && memTotalKb <= 256 * 1024, "MemTotal " + memTotalKb + " kB; " + context);
         assertTrue(bootTime.isPresent(), "the guest wrote the boot timer; " + context);
+        return output;
     }
 
     static Path kernel() {
@@ -161,7 +176,7 @@ class VirtualMachineL1Test {
         return Long.parseLong(m.group(1));
     }
 
-    private static String tail(Path console) throws IOException {
+    static String tail(Path console) throws IOException {
         if (!Files.exists(console)) {
             return "(no console output)";
         }
@@ -170,7 +185,7 @@ class VirtualMachineL1Test {
     }
 
     /** Copies the console log into the L1 run's results dir, which the host keeps. */
-    private static void keep(Path console) throws IOException {
+    static void keep(Path console) throws IOException {
         String results = System.getenv("STOCKADE_L1_RESULTS");
         if (results != null && Files.exists(console)) {
             Files.copy(console, Path.of(results).resolve(console.getFileName()), StandardCopyOption.REPLACE_EXISTING);

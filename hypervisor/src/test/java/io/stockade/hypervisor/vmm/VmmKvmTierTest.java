@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Runs the {@code @Tag("l1")} tests of the VMM's devices, vmm and api packages inside one nested-KVM L1 guest,
- * with the L1 kernel (Debian's stock bzImage) as the guest kernel. {@code -Dstockade.tiers=unit,host,kvm}.
+ * Runs the {@code @Tag("l1")} tests of the VMM's devices, vmm, api and main (CLI) packages inside one nested-KVM L1
+ * guest, with the L1 kernel (Debian's stock bzImage) as the guest kernel. {@code -Dstockade.tiers=unit,host,kvm}.
  */
 @Tag("kvm")
 class VmmKvmTierTest {
@@ -18,6 +18,7 @@ class VmmKvmTierTest {
     Stream<DynamicTest> bootTestsInL1() {
         return L1TestRunner.create()
                 .withJvmOptions("-D" + VirtualMachineL1Test.KERNEL_PROPERTY + "=" + L1Kernel.debian().vmlinuz())
-                .runPackages("io.stockade.hypervisor.vmm", "io.stockade.hypervisor.api", "io.stockade.hypervisor.devices");
+                .runPackages("io.stockade.hypervisor.vmm", "io.stockade.hypervisor.api", "io.stockade.hypervisor.devices",
+                        "io.stockade.hypervisor.main");
     }
 }

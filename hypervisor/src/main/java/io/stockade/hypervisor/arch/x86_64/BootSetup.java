@@ -1,5 +1,6 @@
 package io.stockade.hypervisor.arch.x86_64;
 
+import io.stockade.hypervisor.arch.x86_64.acpi.AcpiTables;
 import io.stockade.hypervisor.kvm.Registers;
 import io.stockade.hypervisor.memory.GuestMemory;
 import io.stockade.hypervisor.memory.GuestRegion;
@@ -9,8 +10,12 @@ import java.util.List;
 
 /**
  * Prepares guest memory for a Linux 64-bit boot: loads the kernel and initrd, writes the command line, the zero
- * page (setup header, initrd location, e820 map), identity page tables, the GDT/IDT and the MP table, and returns
- * the boot vCPU's initial registers.
+ * page (setup header, initrd location, e820 map, ACPI RSDP address), identity page tables, the GDT/IDT, the MP
+ * table and the ACPI tables, and returns the boot vCPU's initial registers.
+ *
+ * <p>Both the MP table and ACPI are always written: a kernel with ACPI (the default) takes CPUs and interrupt
+ * routing from the MADT and can power off through the FADT's sleep register; one booted with {@code acpi=off}, or
+ * built without ACPI, falls back to the MP table. The two describe the same CPUs and routing.
  */
 public final class BootSetup {
     /** RFLAGS bit 1 is reserved and always set; interrupts stay off until the kernel enables them. */
@@ -31,8 +36,9 @@ public final class BootSetup {
         writeCommandLine(memory, config.cmdline(), kernel);
         Initrd initrd = config.initrd().map(path -> loadInitrd(memory, path, kernel)).orElse(null);
         List<E820Entry> e820 = E820Entry.mapOf(memory.regions());
+        long rsdp = AcpiTables.write(memory, config.vcpus(), List.of());
         memory.write(MemoryLayout.ZERO_PAGE_ADDRESS,
-                ZeroPage.build(kernel.setupHeader(), MemoryLayout.CMDLINE_ADDRESS, initrd, e820));
+                ZeroPage.build(kernel.setupHeader(), MemoryLayout.CMDLINE_ADDRESS, initrd, e820, rsdp));
         long pageTableRoot = IdentityPageTables.write(memory);
         Gdt.write(memory);
         MpTable.write(memory, config.vcpus());

@@ -13,6 +13,7 @@ import java.util.List;
  * 0x0000_7000  zero page (boot_params)    0x0000_8ff0  initial stack pointer (grows down)
  * 0x0000_9000  PML4   0x0000_a000 PDPT    0x0000_b000  4 page directories (identity map of the first 4 GiB)
  * 0x0002_0000  kernel command line        0x0009_fc00  EBDA: MP table (reserved up to 1 MiB)
+ * 0x000e_0000  ACPI: RSDP, XSDT, FADT, MADT, DSDT (BIOS area, reserved)
  * 0x0010_0000  kernel (bzImage payload; ELF segments at their p_paddr)      ... RAM up to min(RAM, 3 GiB)
  * 0xc000_0000  32-bit MMIO hole: virtio-mmio at 0xd000_0000, KVM TSS/identity map, IOAPIC, LAPIC
  * 0x1_0000_0000  RAM beyond 3 GiB
@@ -53,6 +54,13 @@ public final class MemoryLayout {
     public static final long MP_TABLE_ADDRESS = EBDA_START;
     /** Start of "high" memory: the boot protocol loads the protected-mode kernel here. */
     public static final long HIGH_MEMORY_START = 0x10_0000;
+    /**
+     * The ACPI Root System Description Pointer, at the start of the BIOS area [0xE0000, 1 MiB) that Linux scans for
+     * it (16-byte aligned). The other ACPI tables follow it up to {@link #ACPI_AREA_END}.
+     */
+    public static final long ACPI_RSDP_ADDRESS = 0xE_0000;
+    /** End (exclusive) of the ACPI tables' area; all of it lies in the e820-reserved range below 1 MiB. */
+    public static final long ACPI_AREA_END = HIGH_MEMORY_START;
 
     /** Start of the 32-bit MMIO hole; RAM stops here and resumes at 4 GiB. */
     public static final long MMIO_HOLE_START = 0xC000_0000L;

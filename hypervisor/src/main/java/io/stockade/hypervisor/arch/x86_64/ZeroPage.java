@@ -10,6 +10,8 @@ import java.util.List;
  */
 final class ZeroPage {
     static final int SIZE = 4096;
+    /** {@code acpi_rsdp_addr} (boot protocol 2.14+): spares the kernel its scan of the BIOS area. */
+    static final int ACPI_RSDP_ADDR = 0x070;
     static final int EXT_RAMDISK_IMAGE = 0x0c0;
     static final int EXT_RAMDISK_SIZE = 0x0c4;
     static final int EXT_CMD_LINE_PTR = 0x0c8;
@@ -24,8 +26,10 @@ final class ZeroPage {
      * The zero page bytes.
      *
      * @param initrd the initrd's guest address and size, or {@code null} for none
+     * @param acpiRsdpAddress where the ACPI RSDP is, or 0 for none
      */
-    static byte[] build(SetupHeader header, long cmdlineAddress, Initrd initrd, List<E820Entry> e820) {
+    static byte[] build(SetupHeader header, long cmdlineAddress, Initrd initrd, List<E820Entry> e820,
+                        long acpiRsdpAddress) {
         if (e820.size() > E820_MAX_ENTRIES) {
             throw new BootSetupException("e820 map has " + e820.size() + " entries; the zero page holds "
                     + E820_MAX_ENTRIES);
@@ -38,6 +42,7 @@ final class ZeroPage {
             putSplit(page, SetupHeader.RAMDISK_IMAGE, EXT_RAMDISK_IMAGE, initrd.address());
             putSplit(page, SetupHeader.RAMDISK_SIZE, EXT_RAMDISK_SIZE, initrd.size());
         }
+        page.putLong(ACPI_RSDP_ADDR, acpiRsdpAddress);
         page.put(E820_ENTRIES, (byte) e820.size());
         for (int i = 0; i < e820.size(); i++) {
             E820Entry entry = e820.get(i);

@@ -99,6 +99,30 @@ class BootSetupTest {
     }
 
     @Test
+    void writesTheAcpiTablesInsideReservedMemoryAndPointsTheZeroPageAtTheRsdp() throws IOException {
+        BootSetup.prepare(memory, config(elfKernel(), Optional.empty(), ""));
+
+        assertEquals(MemoryLayout.ACPI_RSDP_ADDRESS, memory.readLong(MemoryLayout.ZERO_PAGE_ADDRESS + 0x070),
+                "acpi_rsdp_addr");
+        byte[] signature = new byte[8];
+        memory.read(MemoryLayout.ACPI_RSDP_ADDRESS, signature, 0, 8);
+        assertEquals("RSD PTR ", new String(signature, StandardCharsets.US_ASCII));
+        // Linux scans [0xE0000, 0x100000) on 16-byte boundaries when it has no acpi_rsdp_addr.
+        assertEquals(0, MemoryLayout.ACPI_RSDP_ADDRESS % 16);
+        assertTrue(MemoryLayout.ACPI_RSDP_ADDRESS >= 0xE0000 && MemoryLayout.ACPI_AREA_END <= 0x100000);
+        boolean reserved = E820Entry.mapOf(memory.regions()).stream().anyMatch(e -> e.type() == E820Entry.RESERVED
+                && e.address() <= MemoryLayout.ACPI_RSDP_ADDRESS
+                && e.address() + e.size() >= MemoryLayout.ACPI_AREA_END);
+        assertTrue(reserved, "one reserved e820 entry covers the whole ACPI area");
+    }
+
+    @Test
+    void theMpTableForTheMostVcpusEndsBelowTheAcpiArea() {
+        assertTrue(MemoryLayout.MP_TABLE_ADDRESS + MpTable.size(BootConfig.MAX_VCPUS)
+                <= MemoryLayout.ACPI_RSDP_ADDRESS);
+    }
+
+    @Test
     void zeroPageHoldsTheE820Map() throws IOException {
         BootSetup.prepare(memory, config(elfKernel(), Optional.empty(), ""));
 

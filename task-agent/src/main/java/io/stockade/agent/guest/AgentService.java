@@ -17,18 +17,27 @@ import io.stockade.proto.agent.v1.VersionRequest;
 import io.stockade.proto.agent.v1.VersionResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Agent service: streams the task events of the {@link EventLog} (replaying from a sequence number), answers
- * Health and Version. Guest setup and guest metrics belong to guest mode and are not implemented in this version.
+ * Health, Version and GuestMetrics, and applies SetupGuest in guest mode (in process mode the agent shares the
+ * host's network and names, which it must not change).
  */
 public final class AgentService extends AgentGrpc.AgentImplBase {
+  private static final Logger log = LoggerFactory.getLogger(AgentService.class);
   private final EventLog events;
   private final String version;
+  private final Optional<GuestSetup> guestSetup;
+  private final GuestMetricsReader metrics = new GuestMetricsReader(Path.of("/proc"));
 
-  public AgentService(EventLog events, String version) {
+  /** @param guestSetup present in guest mode only */
+  public AgentService(EventLog events, String version, Optional<GuestSetup> guestSetup) {
     this.events = events;
     this.version = version;
+    this.guestSetup = guestSetup;
   }
 
   @Override
@@ -73,13 +82,35 @@ public final class AgentService extends AgentGrpc.AgentImplBase {
 
   @Override
   public void setupGuest(SetupGuestRequest request, StreamObserver<SetupGuestResponse> response) {
-    response.onError(Status.UNIMPLEMENTED.withDescription(
-        "SetupGuest: guest configuration is not implemented by this agent version").asRuntimeException());
+    if (guestSetup.isEmpty()) {
+      response.onError(Status.FAILED_PRECONDITION.withDescription(
+          "SetupGuest: this agent runs in process mode and does not configure the host").asRuntimeException());
+      return;
+    }
+    try {
+      guestSetup.get().apply(request);
+    } catch (IllegalArgumentException e) {
+      response.onError(Status.INVALID_ARGUMENT.withDescription("SetupGuest: " + e.getMessage()).asRuntimeException());
+      return;
+    } catch (RuntimeException e) {
+      log.warn("SetupGuest failed: {}", e.toString());
+      response.onError(Status.INTERNAL.withDescription("SetupGuest: " + e.getMessage()).asRuntimeException());
+      return;
+    }
+    response.onNext(SetupGuestResponse.getDefaultInstance());
+    response.onCompleted();
   }
 
   @Override
   public void guestMetrics(GuestMetricsRequest request, StreamObserver<GuestMetricsResponse> response) {
-    response.onError(Status.UNIMPLEMENTED.withDescription(
-        "GuestMetrics: not implemented by this agent version").asRuntimeException());
+    GuestMetricsResponse result;
+    try {
+      result = metrics.read();
+    } catch (RuntimeException e) {
+      response.onError(Status.INTERNAL.withDescription("GuestMetrics: " + e.getMessage()).asRuntimeException());
+      return;
+    }
+    response.onNext(result);
+    response.onCompleted();
   }
 }

@@ -1,7 +1,9 @@
 package io.stockade.agent.main;
 
+import io.stockade.agent.cgroup.OomWatcher;
 import io.stockade.agent.events.EventLog;
 import io.stockade.agent.guest.AgentService;
+import io.stockade.agent.guest.GuestSetup;
 import io.stockade.agent.oci.OciRuntime;
 import io.stockade.agent.posix.ChildReaper;
 import io.stockade.agent.stdio.StdioListener;
@@ -9,6 +11,8 @@ import io.stockade.agent.task.TaskService;
 import io.stockade.agent.task.TaskSupervisor;
 import io.stockade.ttrpc.TtrpcServer;
 import java.net.SocketAddress;
+import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -26,10 +30,15 @@ public final class Agent implements AutoCloseable {
   private final StdioListener stdio;
   private final ExecutorService exitHandlers;
   private final EventLog events;
+  private final OomWatcher oomWatcher;
+  private final TaskSupervisor supervisor;
   private final CountDownLatch shutdownRequested = new CountDownLatch(1);
 
-  private Agent(TtrpcServer server, StdioListener stdio, ExecutorService exitHandlers, EventLog events) {
+  private Agent(TtrpcServer server, StdioListener stdio, ExecutorService exitHandlers, EventLog events,
+      OomWatcher oomWatcher, TaskSupervisor supervisor) {
     this.server = server;
+    this.supervisor = supervisor;
+    this.oomWatcher = oomWatcher;
     this.stdio = stdio;
     this.exitHandlers = exitHandlers;
     this.events = events;
@@ -45,19 +54,31 @@ public final class Agent implements AutoCloseable {
       return thread;
     });
     OciRuntime runtime = new OciRuntime(options.runtime(), options.stateDir(), reaper);
-    TaskSupervisor supervisor = new TaskSupervisor(runtime, reaper, events, options.stateDir(), exitHandlers);
-    StdioListener stdio = StdioListener.bind(options.ioListen().address(), supervisor.stdioTargets());
+    OomWatcher oomWatcher = OomWatcher.start();
+    TaskSupervisor supervisor =
+        new TaskSupervisor(runtime, reaper, events, options.stateDir(), exitHandlers, oomWatcher);
+    StdioListener stdio;
+    try {
+      stdio = StdioListener.bind(options.ioListen().address(), supervisor.stdioTargets());
+    } catch (RuntimeException e) {
+      oomWatcher.close();
+      exitHandlers.shutdown();
+      throw e;
+    }
     Agent[] self = new Agent[1];
     try {
       TtrpcServer server = TtrpcServer.builder()
           .addService(new TaskService(supervisor, () -> self[0].shutdownRequested.countDown(), VERSION))
-          .addService(new AgentService(events, VERSION))
+          .addService(new AgentService(events, VERSION, options.mode() == AgentOptions.Mode.GUEST
+              ? Optional.of(new GuestSetup(Path.of("/etc"), options.stateDir().resolve("guest-setup"), reaper))
+              : Optional.empty()))
           .bind(options.listen().address());
-      self[0] = new Agent(server, stdio, exitHandlers, events);
+      self[0] = new Agent(server, stdio, exitHandlers, events, oomWatcher, supervisor);
       return self[0];
     } catch (RuntimeException e) {
       stdio.close();
       exitHandlers.shutdown();
+      oomWatcher.close();
       throw e;
     }
   }
@@ -75,6 +96,11 @@ public final class Agent implements AutoCloseable {
     return events;
   }
 
+  /** Stops every container (SIGTERM, then SIGKILL after {@code grace}), for a guest shutdown. */
+  public void stopContainers(java.time.Duration grace) {
+    supervisor.stopAll(grace);
+  }
+
   /** Blocks until containerd sends Shutdown while no task exists. */
   public void awaitShutdownRequest() throws InterruptedException {
     shutdownRequested.await();
@@ -85,5 +111,6 @@ public final class Agent implements AutoCloseable {
     server.close();
     stdio.close();
     exitHandlers.shutdown();
+    oomWatcher.close();
   }
 }

@@ -2,8 +2,10 @@ package io.stockade.agent.main;
 
 import io.stockade.transport.Endpoint;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How the agent is run.
@@ -14,9 +16,11 @@ import java.util.Objects;
  * @param stateDir the agent's private state (runtime root, per-container files)
  * @param mode process mode (a host process over unix sockets) or guest mode (PID 1 in the microVM)
  * @param namespace the containerd namespace written into event envelopes
+ * @param sharedTag guest mode: the virtio-fs tag to mount at /run/stockade/shared
+ * @param clock guest mode: the wall clock to set at boot
  */
 public record AgentOptions(Endpoint listen, Endpoint ioListen, String runtime, Path stateDir, Mode mode,
-    String namespace) {
+    String namespace, Optional<String> sharedTag, Optional<Instant> clock) {
 
   /** Where the agent runs. */
   public enum Mode {
@@ -25,9 +29,10 @@ public record AgentOptions(Endpoint listen, Endpoint ioListen, String runtime, P
   }
 
   static final String USAGE = """
-      usage: task-agent --listen <unix:///path | vsock://-1:1024> --io-listen <unix:///path | vsock://-1:1025>
+      usage: task-agent --listen <unix:///path | vsock://4294967295:1024>
+                        --io-listen <unix:///path | vsock://4294967295:1025>
                         [--runtime runc] [--state-dir /run/stockade-agent] [--mode process|guest]
-                        [--namespace k8s.io]""";
+                        [--namespace k8s.io] [--shared-tag <virtio-fs tag>] [--clock <unix nanos>]""";
 
   public AgentOptions {
     Objects.requireNonNull(listen, "listen");
@@ -36,6 +41,14 @@ public record AgentOptions(Endpoint listen, Endpoint ioListen, String runtime, P
     Objects.requireNonNull(stateDir, "stateDir");
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(sharedTag, "sharedTag");
+    Objects.requireNonNull(clock, "clock");
+  }
+
+  /** Options without guest boot settings (process mode, tests). */
+  public AgentOptions(Endpoint listen, Endpoint ioListen, String runtime, Path stateDir, Mode mode,
+      String namespace) {
+    this(listen, ioListen, runtime, stateDir, mode, namespace, Optional.empty(), Optional.empty());
   }
 
   /**
@@ -50,6 +63,8 @@ public record AgentOptions(Endpoint listen, Endpoint ioListen, String runtime, P
     Path stateDir = Path.of("/run/stockade-agent");
     Mode mode = Mode.PROCESS;
     String namespace = "k8s.io";
+    Optional<String> sharedTag = Optional.empty();
+    Optional<Instant> clock = Optional.empty();
     for (int i = 0; i < args.size(); i++) {
       String option = args.get(i);
       if (i + 1 >= args.size()) {
@@ -62,6 +77,8 @@ public record AgentOptions(Endpoint listen, Endpoint ioListen, String runtime, P
         case "--runtime" -> runtime = value;
         case "--state-dir" -> stateDir = Path.of(value).toAbsolutePath();
         case "--namespace" -> namespace = value;
+        case "--shared-tag" -> sharedTag = Optional.of(value);
+        case "--clock" -> clock = Optional.of(unixNanos(option, value));
         case "--mode" -> mode = switch (value) {
           case "process" -> Mode.PROCESS;
           case "guest" -> Mode.GUEST;
@@ -73,7 +90,22 @@ public record AgentOptions(Endpoint listen, Endpoint ioListen, String runtime, P
     if (listen == null || ioListen == null) {
       throw new IllegalArgumentException("--listen and --io-listen are required\n" + USAGE);
     }
-    return new AgentOptions(listen, ioListen, runtime, stateDir, mode, namespace);
+    if (mode == Mode.PROCESS && (sharedTag.isPresent() || clock.isPresent())) {
+      throw new IllegalArgumentException("--shared-tag and --clock only apply to --mode guest");
+    }
+    return new AgentOptions(listen, ioListen, runtime, stateDir, mode, namespace, sharedTag, clock);
+  }
+
+  private static Instant unixNanos(String option, String value) {
+    try {
+      long nanos = Long.parseLong(value);
+      if (nanos <= 0) {
+        throw new NumberFormatException("not positive");
+      }
+      return Instant.ofEpochSecond(nanos / 1_000_000_000L, nanos % 1_000_000_000L);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(option + " must be nanoseconds since the Unix epoch, not '" + value + "'");
+    }
   }
 
   private static Endpoint endpoint(String option, String value) {

@@ -60,12 +60,21 @@ public final class OciRuntime {
     return root;
   }
 
-  /** The stdio a container or exec process gets; the runtime passes these descriptors on to it. */
-  public record ProcessStdio(ChildStdio stdin, ChildStdio stdout, ChildStdio stderr) {}
+  /**
+   * The stdio a container or exec process gets: the runtime passes these descriptors on to it, or, with a console
+   * socket, creates a terminal and sends its master there (the descriptors are then only the runtime's own).
+   *
+   * @param consoleSocket where the runtime sends the terminal master; null for no terminal
+   */
+  public record ProcessStdio(ChildStdio stdin, ChildStdio stdout, ChildStdio stderr, Path consoleSocket) {
+    public ProcessStdio(ChildStdio stdin, ChildStdio stdout, ChildStdio stderr) {
+      this(stdin, stdout, stderr, null);
+    }
+  }
 
   /** {@code create}: sets the container up, leaving its init waiting for {@link #start}; returns the init pid. */
   public int create(String id, Path bundle, Path pidFile, ProcessStdio stdio) {
-    runWithStdio("create " + id, log -> args().create(log, id, bundle, pidFile), stdio);
+    runWithStdio("create " + id, log -> args().create(log, id, bundle, pidFile, stdio.consoleSocket()), stdio);
     return readPid(pidFile, "create " + id);
   }
 
@@ -75,7 +84,7 @@ public final class OciRuntime {
 
   /** {@code exec --detach}: starts the process described by {@code processJson}; returns its pid. */
   public int exec(String id, Path processJson, Path pidFile, ProcessStdio stdio) {
-    runWithStdio("exec " + id, log -> args().exec(log, id, processJson, pidFile), stdio);
+    runWithStdio("exec " + id, log -> args().exec(log, id, processJson, pidFile, stdio.consoleSocket()), stdio);
     return readPid(pidFile, "exec " + id);
   }
 

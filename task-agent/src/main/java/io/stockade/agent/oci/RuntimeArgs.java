@@ -13,8 +13,12 @@ import java.util.List;
  */
 record RuntimeArgs(Path binary, Path root) {
 
-  List<String> create(Path log, String id, Path bundle, Path pidFile) {
-    return command(log, "create", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), id);
+  /** {@code consoleSocket}: where the runtime sends the terminal master; null when the process has no terminal. */
+  List<String> create(Path log, String id, Path bundle, Path pidFile, Path consoleSocket) {
+    return consoleSocket == null
+        ? command(log, "create", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), id)
+        : command(log, "create", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(),
+            "--console-socket", consoleSocket.toString(), id);
   }
 
   List<String> start(Path log, String id) {
@@ -35,8 +39,11 @@ record RuntimeArgs(Path binary, Path root) {
     return force ? command(log, "delete", "--force", id) : command(log, "delete", id);
   }
 
-  List<String> exec(Path log, String id, Path processJson, Path pidFile) {
-    return command(log, "exec", "--process", processJson.toString(), "--pid-file", pidFile.toString(), "--detach", id);
+  List<String> exec(Path log, String id, Path processJson, Path pidFile, Path consoleSocket) {
+    return consoleSocket == null
+        ? command(log, "exec", "--process", processJson.toString(), "--pid-file", pidFile.toString(), "--detach", id)
+        : command(log, "exec", "--process", processJson.toString(), "--pid-file", pidFile.toString(),
+            "--console-socket", consoleSocket.toString(), "--detach", id);
   }
 
   List<String> ps(Path log, String id) {

@@ -2,6 +2,7 @@ package io.stockade.agent.posix;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -10,6 +11,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * number be reused by an unrelated file).
  */
 public final class Fd implements AutoCloseable {
+  private static final int F_DUPFD_CLOEXEC = 1030;
+
   private final int value;
   private final String name;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -17,6 +20,54 @@ public final class Fd implements AutoCloseable {
   Fd(int value, String name) {
     this.value = value;
     this.name = name;
+  }
+
+  /**
+   * Opens {@code path} read-only with close-on-exec.
+   *
+   * @throws ErrnoException naming the path, e.g. ENOENT
+   */
+  public static Fd openReadOnly(Path path) {
+    return open(path, Libc.O_RDONLY, path.toString());
+  }
+
+  static Fd open(Path path, int flags, String name) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment errno = Libc.errnoSlot(arena);
+      int fd = (int) Libc.OPEN.invokeExact(errno, arena.allocateFrom(path.toString()), flags | Libc.O_CLOEXEC, 0);
+      if (fd < 0) {
+        throw new ErrnoException("open", path.toString(), Libc.errno(errno));
+      }
+      return new Fd(fd, name);
+    } catch (ErrnoException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
+  }
+
+  /** Wraps a descriptor the kernel just handed over (e.g. received over a socket); the new owner closes it. */
+  static Fd adopt(int value, String name) {
+    return new Fd(value, name);
+  }
+
+  /**
+   * A second descriptor for the same open file (close-on-exec), so two threads can each own one, e.g. the reading
+   * and the writing side of a terminal.
+   */
+  public Fd duplicate(String newName) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment errno = Libc.errnoSlot(arena);
+      int copy = (int) Libc.FCNTL_INT.invokeExact(errno, value, F_DUPFD_CLOEXEC, 0);
+      if (copy < 0) {
+        throw new ErrnoException("fcntl(F_DUPFD_CLOEXEC)", toString(), Libc.errno(errno));
+      }
+      return new Fd(copy, newName);
+    } catch (ErrnoException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw Libc.rethrow(t);
+    }
   }
 
   /** The descriptor number, for handing to a child process. */

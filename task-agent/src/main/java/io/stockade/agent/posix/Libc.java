@@ -26,6 +26,9 @@ final class Libc {
   static final int O_WRONLY = 1;
   static final int O_CREAT = 0x40;
   static final int O_TRUNC = 0x200;
+  static final int EAGAIN = 11;
+  static final int EINVAL = 22;
+  static final int O_NONBLOCK = 0x800;
   static final int PR_SET_CHILD_SUBREAPER = 36;
   static final short POSIX_SPAWN_SETSIGDEF = 0x04;
   static final short POSIX_SPAWN_SETSIGMASK = 0x08;
@@ -52,6 +55,42 @@ final class Libc {
   static final MethodHandle READ = errnoHandle("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
   static final MethodHandle WRITE =
       errnoHandle("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+  static final MethodHandle OPEN = errnoHandle("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+      Linker.Option.firstVariadicArg(2));
+  static final MethodHandle EVENTFD = errnoHandle("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  static final MethodHandle EPOLL_CREATE1 = errnoHandle("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  static final MethodHandle EPOLL_CTL =
+      errnoHandle("epoll_ctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+  static final MethodHandle EPOLL_WAIT =
+      errnoHandle("epoll_wait", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+  static final MethodHandle INOTIFY_INIT1 = errnoHandle("inotify_init1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  static final MethodHandle INOTIFY_ADD_WATCH =
+      errnoHandle("inotify_add_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  static final MethodHandle INOTIFY_RM_WATCH =
+      errnoHandle("inotify_rm_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  static final MethodHandle MOUNT = errnoHandle("mount",
+      FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+  static final MethodHandle UMOUNT2 = errnoHandle("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  static final MethodHandle SOCKET =
+      errnoHandle("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+  static final MethodHandle BIND = errnoHandle("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+  static final MethodHandle LISTEN = errnoHandle("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+  static final MethodHandle ACCEPT4 =
+      errnoHandle("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+  static final MethodHandle RECVMSG =
+      errnoHandle("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+  static final MethodHandle POLL = errnoHandle("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+  static final MethodHandle IOCTL_PTR = errnoHandle("ioctl",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), Linker.Option.firstVariadicArg(2));
+  static final MethodHandle FCNTL_INT = errnoHandle("fcntl",
+      FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2));
+  static final MethodHandle UNLINK = errnoHandle("unlink", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  static final MethodHandle REBOOT = errnoHandle("reboot", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  static final MethodHandle SYNC = handle("sync", FunctionDescriptor.ofVoid());
+  static final MethodHandle CLOCK_SETTIME =
+      errnoHandle("clock_settime", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+  static final MethodHandle SETHOSTNAME =
+      errnoHandle("sethostname", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
   // posix_spawn* return the error number instead of setting errno.
   static final MethodHandle POSIX_SPAWN = handle("posix_spawn",
       FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));

@@ -70,8 +70,14 @@ final class OutputPump extends ChannelInboundHandlerAdapter {
       log.debug("{}: host connection gone or stream closed; pipe kept for a later attach", name);
       channel.close();
     } catch (ErrnoException e) {
-      log.warn("{}: reading the pipe failed: {}", name, e.getMessage());
-      channel.close();
+      if (e.errno() == ErrnoException.EIO) {
+        // A terminal master reads EIO once every process closed the terminal: its end of output.
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        log.debug("{}: terminal closed, connection closed", name);
+      } else {
+        log.warn("{}: reading the pipe failed: {}", name, e.getMessage());
+        channel.close();
+      }
     } finally {
       onDone.run();
     }

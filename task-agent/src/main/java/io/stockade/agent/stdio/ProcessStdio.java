@@ -4,6 +4,7 @@ import io.netty.channel.Channel;
 import io.stockade.agent.posix.ChildStdio;
 import io.stockade.agent.posix.Fd;
 import io.stockade.agent.posix.Pipe;
+import io.stockade.agent.posix.Terminal;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -18,9 +19,12 @@ public final class ProcessStdio implements AutoCloseable {
   private final Map<StdioStream, Slot> slots = new EnumMap<>(StdioStream.class);
 
   private static final class Slot {
-    final Fd agentEnd;
+    /** Null for a terminal stream until the terminal exists. */
+    Fd agentEnd;
     Fd childEnd;
     Object attachment;
+    /** A host connection that attached before the terminal existed. */
+    Channel waiting;
     boolean closed;
 
     Slot(Fd agentEnd, Fd childEnd) {
@@ -29,8 +33,71 @@ public final class ProcessStdio implements AutoCloseable {
     }
   }
 
-  private ProcessStdio(String label) {
+  /** The terminal master, kept for resizing; null for pipe stdio. */
+  private Fd terminal;
+  private final boolean terminalMode;
+
+  private ProcessStdio(String label, boolean terminalMode) {
     this.label = label;
+    this.terminalMode = terminalMode;
+  }
+
+  /**
+   * Stdio through a pseudo-terminal, which the runtime creates when it starts the process: stdout carries what the
+   * process writes to the terminal, stdin is typed into it, and there is no separate stderr. Streams can be attached
+   * before the terminal exists; they start flowing once {@link #provideTerminal} hands it over.
+   */
+  public static ProcessStdio forTerminal(String label, boolean stdin, boolean stdout) {
+    ProcessStdio stdio = new ProcessStdio(label, true);
+    if (stdin) {
+      stdio.slots.put(StdioStream.STDIN, new Slot(null, null));
+    }
+    if (stdout) {
+      stdio.slots.put(StdioStream.STDOUT, new Slot(null, null));
+    }
+    return stdio;
+  }
+
+  public boolean isTerminal() {
+    return terminalMode;
+  }
+
+  /**
+   * Takes ownership of the terminal master the runtime sent and connects the streams to it.
+   *
+   * @throws IllegalStateException if this is not terminal stdio or it already has its terminal
+   */
+  public synchronized void provideTerminal(Fd master) {
+    if (!terminalMode || terminal != null) {
+      master.close();
+      throw new IllegalStateException(label + ": " + (terminalMode ? "already has a terminal" : "uses pipes"));
+    }
+    terminal = master;
+    for (Map.Entry<StdioStream, Slot> entry : slots.entrySet()) {
+      Slot slot = entry.getValue();
+      if (slot.closed) {
+        continue;
+      }
+      slot.agentEnd = master.duplicate(entry.getKey().wireName() + " of " + label + " (terminal)");
+      if (slot.waiting != null) {
+        Channel channel = slot.waiting;
+        slot.waiting = null;
+        start(entry.getKey(), slot, channel);
+      }
+    }
+  }
+
+  /**
+   * Sets the terminal's window size.
+   *
+   * @throws IllegalStateException if the process has no terminal (yet)
+   */
+  public synchronized void resize(int columns, int rows) {
+    if (terminal == null || terminal.isClosed()) {
+      throw new IllegalStateException(label + (terminalMode ? " has no terminal yet (not started)"
+          : " was not started with a terminal"));
+    }
+    Terminal.resize(terminal, columns, rows);
   }
 
   /**
@@ -38,7 +105,7 @@ public final class ProcessStdio implements AutoCloseable {
    * "c1/exec1".
    */
   public static ProcessStdio open(String label, boolean stdin, boolean stdout, boolean stderr) {
-    ProcessStdio stdio = new ProcessStdio(label);
+    ProcessStdio stdio = new ProcessStdio(label, false);
     try {
       if (stdin) {
         Pipe pipe = Pipe.open("stdin of " + label);
@@ -98,9 +165,17 @@ public final class ProcessStdio implements AutoCloseable {
     if (slot.closed) {
       throw new IllegalStateException(stream.wireName() + " of " + label + " is closed");
     }
-    if (slot.attachment != null) {
+    if (slot.attachment != null || slot.waiting != null) {
       throw new IllegalStateException(stream.wireName() + " of " + label + " is attached already");
     }
+    if (slot.agentEnd == null) {
+      slot.waiting = channel;
+      return;
+    }
+    start(stream, slot, channel);
+  }
+
+  private void start(StdioStream stream, Slot slot, Channel channel) {
     if (stream == StdioStream.STDIN) {
       StdinSink sink = new StdinSink(slot.agentEnd, channel, label, () -> detached(StdioStream.STDIN));
       slot.attachment = sink;
@@ -133,10 +208,18 @@ public final class ProcessStdio implements AutoCloseable {
       return;
     }
     slot.closed = true;
+    if (slot.waiting != null) {
+      slot.waiting.close();
+      slot.waiting = null;
+    }
     switch (slot.attachment) {
       case StdinSink sink -> sink.finish();
       case OutputPump pump -> pump.stop();
-      case null -> slot.agentEnd.close();
+      case null -> {
+        if (slot.agentEnd != null) {
+          slot.agentEnd.close();
+        }
+      }
       default -> throw new IllegalStateException("unreachable");
     }
   }
@@ -151,5 +234,8 @@ public final class ProcessStdio implements AutoCloseable {
       closeStream(stream);
     }
     closeChildEnds();
+    if (terminal != null) {
+      terminal.close();
+    }
   }
 }

@@ -1,6 +1,8 @@
 package io.stockade.agent.task;
 
 import io.grpc.Status;
+import io.stockade.agent.cgroup.ContainerCgroup;
+import io.stockade.agent.rootfs.RootfsMounts;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -20,12 +22,34 @@ final class Container {
   private final TaskProcess init;
   private final Map<String, TaskProcess> execs = new LinkedHashMap<>();
   private final Object lock = new Object();
+  private final Optional<ContainerCgroup> cgroup;
+  private final Optional<OomReporter> oom;
+  private final RootfsMounts rootfsMounts;
 
-  Container(String id, Path bundle, Path stateDir, TaskProcess init) {
+  Container(String id, Path bundle, Path stateDir, TaskProcess init, Optional<ContainerCgroup> cgroup,
+      Optional<OomReporter> oom, RootfsMounts rootfsMounts) {
+    this.rootfsMounts = rootfsMounts;
     this.id = id;
     this.bundle = bundle;
     this.stateDir = stateDir;
     this.init = init;
+    this.cgroup = cgroup;
+    this.oom = oom;
+  }
+
+  /** What the agent mounted for the container's rootfs (from Create's rootfs field); unmounted by Delete. */
+  RootfsMounts rootfsMounts() {
+    return rootfsMounts;
+  }
+
+  /** The cgroup the runtime put the container in; empty when it could not be found at create. */
+  Optional<ContainerCgroup> cgroup() {
+    return cgroup;
+  }
+
+  /** Reports OOM kills of the container's cgroup; empty when its cgroup could not be watched. */
+  Optional<OomReporter> oom() {
+    return oom;
   }
 
   String id() {

@@ -69,11 +69,6 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
   @Override
   public void create(CreateTaskRequest request, StreamObserver<CreateTaskResponse> response) {
     answer("Create " + request.getId(), response, () -> {
-      if (request.getRootfsCount() > 0) {
-        throw Status.UNIMPLEMENTED.withDescription("task " + request.getId() + ": " + request.getRootfsCount()
-            + " rootfs mount(s) given; this agent does not mount them yet (prepare the bundle's rootfs)")
-            .asRuntimeException();
-      }
       if (!request.getCheckpoint().isEmpty()) {
         throw Status.UNIMPLEMENTED.withDescription("task " + request.getId() + ": restore from checkpoint")
             .asRuntimeException();
@@ -83,7 +78,8 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
             + request.getBundle() + "' is not an absolute path").asRuntimeException();
       }
       int pid = supervisor.create(request.getId(), Path.of(request.getBundle()), new TaskProcess.IoRequest(
-          request.getStdin(), request.getStdout(), request.getStderr(), request.getTerminal()));
+          request.getStdin(), request.getStdout(), request.getStderr(), request.getTerminal()),
+          request.getRootfsList());
       return CreateTaskResponse.newBuilder().setPid(pid).build();
     });
   }
@@ -243,15 +239,16 @@ public final class TaskService extends TaskGrpc.TaskImplBase {
 
   @Override
   public void stats(StatsRequest request, StreamObserver<StatsResponse> response) {
-    response.onError(Status.UNIMPLEMENTED.withDescription(
-        "Stats of task " + request.getId() + ": cgroup metrics are not implemented by this agent yet")
-        .asRuntimeException());
+    answer("Stats " + request.getId(), response,
+        () -> StatsResponse.newBuilder().setStats(TypeUrls.pack(supervisor.stats(request.getId()))).build());
   }
 
   @Override
   public void resizePty(ResizePtyRequest request, StreamObserver<Empty> response) {
-    response.onError(Status.UNIMPLEMENTED.withDescription("ResizePty of task " + request.getId()
-        + ": this agent does not support terminals yet").asRuntimeException());
+    answer("ResizePty " + request.getId() + " " + request.getExecId(), response, () -> {
+      supervisor.resizePty(request.getId(), request.getExecId(), request.getWidth(), request.getHeight());
+      return Empty.getDefaultInstance();
+    });
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.stockade.agent.task;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Timestamp;
+import containerd.types.MountOuterClass.Mount;
 import containerd.events.Task.TaskCreate;
 import containerd.events.Task.TaskDelete;
 import containerd.events.Task.TaskExecAdded;
@@ -13,14 +14,23 @@ import containerd.events.Task.TaskPaused;
 import containerd.events.Task.TaskResumed;
 import containerd.events.Task.TaskStart;
 import io.grpc.Status;
+import com.google.protobuf.Message;
+import io.stockade.agent.cgroup.CgroupException;
+import io.stockade.agent.cgroup.ContainerCgroup;
+import io.stockade.agent.cgroup.OomWatcher;
 import io.stockade.agent.events.EventLog;
 import io.stockade.agent.oci.BundleSpec;
 import io.stockade.agent.oci.OciRuntime;
 import io.stockade.agent.oci.OciRuntimeException;
 import io.stockade.agent.posix.ChildReaper;
+import io.stockade.agent.posix.ChildStdio;
+import io.stockade.agent.posix.ConsoleSocket;
+import io.stockade.agent.posix.Fd;
 import io.stockade.agent.posix.ErrnoException;
 import io.stockade.agent.posix.ExitStatus;
 import io.stockade.agent.posix.Signals;
+import io.stockade.agent.rootfs.MountSpec;
+import io.stockade.agent.rootfs.RootfsMounts;
 import io.stockade.agent.stdio.ProcessStdio;
 import io.stockade.agent.stdio.StdioStream;
 import io.stockade.agent.stdio.StdioTargets;
@@ -28,14 +38,18 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,23 +67,32 @@ public final class TaskSupervisor {
   private final OciRuntime runtime;
   private final ChildReaper reaper;
   private final EventLog events;
+  private static final int CONSOLE_TIMEOUT_MILLIS = 10_000;
+
   private final Path containersDir;
+  private final Path consolesDir;
+  private final AtomicLong consoleSockets = new AtomicLong();
   private final Executor exitHandlers;
+  private final OomWatcher oomWatcher;
   private final Containers containers = new Containers();
 
   /**
    * @param stateDir the agent's state directory; per-container files go to {@code <stateDir>/containers/<id>}
    * @param exitHandlers where exit bookkeeping runs: never the reaper thread, which must keep reaping
+   * @param oomWatcher watches containers' cgroups for OOM kills
    */
   public TaskSupervisor(OciRuntime runtime, ChildReaper reaper, EventLog events, Path stateDir,
-      Executor exitHandlers) {
+      Executor exitHandlers, OomWatcher oomWatcher) {
     this.runtime = runtime;
+    this.oomWatcher = oomWatcher;
     this.reaper = reaper;
     this.events = events;
     this.containersDir = stateDir.resolve("containers");
+    this.consolesDir = stateDir.resolve("consoles");
     this.exitHandlers = exitHandlers;
     try {
       Files.createDirectories(containersDir);
+      Files.createDirectories(consolesDir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + containersDir, e);
     }
@@ -90,36 +113,43 @@ public final class TaskSupervisor {
   }
 
   /** Create: the container is set up with its init waiting to be started. Returns the init pid. */
-  int create(String id, Path bundle, TaskProcess.IoRequest io) {
+  int create(String id, Path bundle, TaskProcess.IoRequest io, List<Mount> rootfs) {
     Ids.requireValid("task id", id);
-    if (io.terminal()) {
-      throw Status.UNIMPLEMENTED.withDescription("task " + id + ": terminal mode is not supported by this agent yet")
-          .asRuntimeException();
-    }
+    List<MountSpec> mountSpecs = rootfsMountSpecs(id, bundle, rootfs);
     BundleSpec spec = BundleSpec.load(bundle);
-    if (spec.terminal()) {
-      throw Status.UNIMPLEMENTED.withDescription("task " + id + ": " + bundle.resolve("config.json")
-          + " asks for process.terminal, which this agent does not support yet").asRuntimeException();
+    if (spec.terminal() != io.terminal()) {
+      throw Status.INVALID_ARGUMENT.withDescription("task " + id + ": the request says terminal=" + io.terminal()
+          + " but " + bundle.resolve("config.json") + " has process.terminal=" + spec.terminal())
+          .asRuntimeException();
     }
     containers.reserve(id);
     Path stateDir = containersDir.resolve(id);
     ProcessStdio stdio = null;
+    Optional<OomReporter> oom = Optional.empty();
+    RootfsMounts mounts = RootfsMounts.none();
     try {
       Files.createDirectories(stateDir);
-      stdio = ProcessStdio.open(id, !io.stdin().isEmpty(), !io.stdout().isEmpty(), !io.stderr().isEmpty());
+      mounts = mountRootfs(id, mountSpecs);
+      stdio = openStdio(id, io);
       int pid;
-      try {
-        pid = runtime.create(id, bundle, stateDir.resolve("init.pid"), childStdio(stdio));
+      try (ConsoleSocket console = io.terminal() ? openConsoleSocket(id) : null) {
+        pid = runtime.create(id, bundle, stateDir.resolve("init.pid"), childStdio(stdio, console));
+        if (console != null) {
+          stdio.provideTerminal(receiveTerminal(console, "task " + id));
+        }
       } finally {
         stdio.closeChildEnds();
       }
       TaskProcess init = new TaskProcess(id, "", io, stdio);
       init.setPid(pid);
-      Container container = new Container(id, bundle, stateDir, init);
+      Optional<ContainerCgroup> cgroup = findCgroup(id, pid);
+      oom = cgroup.flatMap(c -> watchOom(id, c));
+      Container container = new Container(id, bundle, stateDir, init, cgroup, oom, mounts);
       containers.put(container);
       events.publish("/tasks/create", TaskCreate.newBuilder()
           .setContainerId(id)
           .setBundle(bundle.toString())
+          .addAllRootfs(rootfs)
           .setIo(TaskIO.newBuilder().setStdin(io.stdin()).setStdout(io.stdout()).setStderr(io.stderr())
               .setTerminal(io.terminal()))
           .setPid(pid)
@@ -127,12 +157,14 @@ public final class TaskSupervisor {
       watchExit(container, init, pid);
       return pid;
     } catch (RuntimeException | IOException e) {
+      oom.ifPresent(OomReporter::close);
       if (stdio != null) {
         stdio.close();
       }
       if (!(e instanceof OciRuntimeException o && o.kind() == OciRuntimeException.Kind.RUNTIME_UNAVAILABLE)) {
         forgetInRuntime(id);
       }
+      mounts.close();
       deleteTree(stateDir);
       containers.release(id);
       if (e instanceof IOException io2) {
@@ -159,9 +191,18 @@ public final class TaskSupervisor {
             + " has exited").asRuntimeException();
       }
       int pid;
-      try {
+      boolean terminal = process.stdio().isTerminal();
+      try (ConsoleSocket console = terminal ? openConsoleSocket(id + "/" + execId) : null) {
         pid = runtime.exec(id, execSpecFile(container, execId), container.stateDir().resolve("exec-" + execId + ".pid"),
-            childStdio(process.stdio()));
+            childStdio(process.stdio(), console));
+        if (console != null) {
+          try {
+            process.stdio().provideTerminal(receiveTerminal(console, process.describe()));
+          } catch (RuntimeException e) {
+            killQuietly(pid);
+            throw e;
+          }
+        }
       } finally {
         process.stdio().closeChildEnds();
       }
@@ -178,10 +219,6 @@ public final class TaskSupervisor {
   void addExec(String id, String execId, TaskProcess.IoRequest io, byte[] processSpecJson) {
     Ids.requireValid("exec id", execId);
     Container container = containers.get(id);
-    if (io.terminal()) {
-      throw Status.UNIMPLEMENTED.withDescription("exec " + execId + " of task " + id
-          + ": terminal mode is not supported by this agent yet").asRuntimeException();
-    }
     JsonNode spec;
     try {
       spec = JSON.readTree(processSpecJson);
@@ -193,9 +230,10 @@ public final class TaskSupervisor {
       throw Status.INVALID_ARGUMENT.withDescription("exec " + execId + " of task " + id
           + ": the process spec has no args").asRuntimeException();
     }
-    if (spec.path("terminal").asBoolean(false)) {
-      throw Status.UNIMPLEMENTED.withDescription("exec " + execId + " of task " + id
-          + ": process.terminal is not supported by this agent yet").asRuntimeException();
+    if (spec.path("terminal").asBoolean(false) != io.terminal()) {
+      throw Status.INVALID_ARGUMENT.withDescription("exec " + execId + " of task " + id + ": the request says terminal="
+          + io.terminal() + " but the process spec has terminal=" + spec.path("terminal").asBoolean(false))
+          .asRuntimeException();
     }
     synchronized (container.lock()) {
       if (container.init().state() == ProcessState.STOPPED) {
@@ -206,8 +244,7 @@ public final class TaskSupervisor {
         throw Status.ALREADY_EXISTS.withDescription("task " + id + " already has an exec " + execId)
             .asRuntimeException();
       }
-      ProcessStdio stdio = ProcessStdio.open(id + "/" + execId, !io.stdin().isEmpty(), !io.stdout().isEmpty(),
-          !io.stderr().isEmpty());
+      ProcessStdio stdio = openStdio(id + "/" + execId, io);
       try {
         Files.write(execSpecFile(container, execId), processSpecJson);
         container.addExec(new TaskProcess(id, execId, io, stdio));
@@ -274,6 +311,7 @@ public final class TaskSupervisor {
     synchronized (container.lock()) {
       process.checkDeletable();
     }
+    container.oom().ifPresent(OomReporter::close);
     try {
       runtime.forceDelete(id);
     } catch (OciRuntimeException e) {
@@ -287,6 +325,7 @@ public final class TaskSupervisor {
       exec.stdio().close();
     }
     process.stdio().close();
+    container.rootfsMounts().close();
     deleteTree(container.stateDir());
     containers.remove(container);
     events.publish("/tasks/delete", TaskDelete.newBuilder()
@@ -335,6 +374,40 @@ public final class TaskSupervisor {
     runtime.update(id, resourcesJson);
   }
 
+  /**
+   * Stops every container for a guest shutdown: SIGTERM to all their processes, up to {@code grace} for the inits
+   * to exit, then SIGKILL to whatever is left. Never throws: a container that cannot be signalled is logged.
+   */
+  public void stopAll(Duration grace) {
+    List<Container> running = containers.all().stream()
+        .filter(c -> c.init().state() != ProcessState.STOPPED).toList();
+    for (Container container : running) {
+      signalAll(container, 15);
+    }
+    long deadline = System.nanoTime() + grace.toNanos();
+    for (Container container : running) {
+      try {
+        container.init().exited().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        log.warn("task {} did not stop within {}; killing it", container.id(), grace);
+        signalAll(container, 9);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (ExecutionException e) {
+        throw new IllegalStateException("exit futures never fail", e);
+      }
+    }
+  }
+
+  private void signalAll(Container container, int signal) {
+    try {
+      runtime.kill(container.id(), signal, true);
+    } catch (RuntimeException e) {
+      log.warn("task {}: signal {} to all its processes failed: {}", container.id(), signal, e.getMessage());
+    }
+  }
+
   /** Pids of the container's processes, each with the exec id it belongs to (empty for others). */
   List<PidInfo> pids(String id) {
     Container container = containers.get(id);
@@ -356,12 +429,75 @@ public final class TaskSupervisor {
     return containers.get(id).process(execId).exited();
   }
 
+  /** Translates the rootfs mounts of a Create; INVALID_ARGUMENT naming a mount that cannot be used. */
+  private static List<MountSpec> rootfsMountSpecs(String id, Path bundle, List<Mount> rootfs) {
+    if (rootfs.isEmpty()) {
+      return List.of();
+    }
+    Path target = bundle.resolve("rootfs");
+    List<MountSpec> specs = new ArrayList<>();
+    try {
+      for (Mount mount : rootfs) {
+        specs.add(MountSpec.of(mount.getType(), mount.getSource(), mount.getTarget(), mount.getOptionsList(),
+            target));
+      }
+      Files.createDirectories(target);
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("task " + id + ": " + e.getMessage()).asRuntimeException();
+    } catch (IOException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("task " + id + ": cannot create the rootfs mount point "
+          + target + ": " + e).asRuntimeException();
+    }
+    return specs;
+  }
+
+  private static RootfsMounts mountRootfs(String id, List<MountSpec> specs) {
+    try {
+      return RootfsMounts.mount(specs);
+    } catch (ErrnoException e) {
+      throw Status.FAILED_PRECONDITION.withDescription("task " + id + ": cannot mount its rootfs: "
+          + e.getMessage()).asRuntimeException();
+    }
+  }
+
+  private static Optional<ContainerCgroup> findCgroup(String id, int initPid) {
+    try {
+      return Optional.of(ContainerCgroup.ofProcess(initPid));
+    } catch (CgroupException e) {
+      log.warn("task {}: no cgroup found, so no OOM events or stats: {}", id, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private Optional<OomReporter> watchOom(String id, ContainerCgroup cgroup) {
+    try {
+      return Optional.of(OomReporter.start(id, cgroup, oomWatcher, events));
+    } catch (CgroupException e) {
+      log.warn("task {}: OOM kills will not be reported: {}", id, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /** Stats: the container cgroup's metrics (cgroup v1 or v2 flavour of containerd's Metrics message). */
+  Message stats(String id) {
+    Container container = containers.get(id);
+    ContainerCgroup cgroup = container.cgroup().orElseThrow(() -> Status.FAILED_PRECONDITION.withDescription(
+        "stats of task " + id + ": its cgroup was not found when it was created").asRuntimeException());
+    try {
+      return cgroup.metrics();
+    } catch (CgroupException e) {
+      throw Status.INTERNAL.withDescription("stats of task " + id + ": " + e.getMessage()).asRuntimeException();
+    }
+  }
+
   private void watchExit(Container container, TaskProcess process, int pid) {
     reaper.exitOf(pid).thenAcceptAsync(exit -> onExit(container, process, exit), exitHandlers);
   }
 
   private void onExit(Container container, TaskProcess process, ExitStatus exit) {
     synchronized (container.lock()) {
+      // An OOM kill is reported before the exit it caused, even if the kernel's notification is still on its way.
+      container.oom().ifPresent(OomReporter::check);
       if (process.markExited()) {
         events.publish("/tasks/exit", TaskExit.newBuilder()
             .setContainerId(container.id())
@@ -408,7 +544,59 @@ public final class TaskSupervisor {
     return container.stateDir().resolve("exec-" + execId + ".json");
   }
 
-  private static OciRuntime.ProcessStdio childStdio(ProcessStdio stdio) {
+  /** Pipes, or a terminal (stdout carries its output, stdin types into it; there is no stderr then). */
+  private static ProcessStdio openStdio(String label, TaskProcess.IoRequest io) {
+    return io.terminal()
+        ? ProcessStdio.forTerminal(label, !io.stdin().isEmpty(), !io.stdout().isEmpty())
+        : ProcessStdio.open(label, !io.stdin().isEmpty(), !io.stdout().isEmpty(), !io.stderr().isEmpty());
+  }
+
+  private ConsoleSocket openConsoleSocket(String label) {
+    Path path = consolesDir.resolve(consoleSockets.incrementAndGet() + ".sock");
+    try {
+      return ConsoleSocket.listen(path);
+    } catch (IllegalArgumentException e) {
+      throw Status.FAILED_PRECONDITION.withDescription(label + ": " + e.getMessage() + " (use a shorter --state-dir)")
+          .asRuntimeException();
+    }
+  }
+
+  private static Fd receiveTerminal(ConsoleSocket console, String what) {
+    try {
+      return console.receiveTerminal(CONSOLE_TIMEOUT_MILLIS, "terminal of " + what);
+    } catch (ErrnoException e) {
+      throw Status.INTERNAL.withDescription(what + ": the runtime did not hand over the terminal: " + e.getMessage())
+          .asRuntimeException();
+    }
+  }
+
+  private static void killQuietly(int pid) {
+    try {
+      Signals.kill(pid, 9);
+    } catch (ErrnoException e) {
+      log.debug("pid {} already gone: {}", pid, e.getMessage());
+    }
+  }
+
+  /** ResizePty: the window size of the process's terminal. */
+  void resizePty(String id, String execId, int width, int height) {
+    TaskProcess process = containers.get(id).process(execId);
+    try {
+      process.stdio().resize(width, height);
+    } catch (IllegalStateException e) {
+      throw Status.FAILED_PRECONDITION.withDescription("resize of " + process.describe() + ": " + e.getMessage())
+          .asRuntimeException();
+    } catch (IllegalArgumentException e) {
+      throw Status.INVALID_ARGUMENT.withDescription("resize of " + process.describe() + ": " + e.getMessage())
+          .asRuntimeException();
+    }
+  }
+
+  private static OciRuntime.ProcessStdio childStdio(ProcessStdio stdio, ConsoleSocket console) {
+    if (console != null) {
+      return new OciRuntime.ProcessStdio(ChildStdio.devNull(), ChildStdio.devNull(), ChildStdio.devNull(),
+          console.path());
+    }
     return new OciRuntime.ProcessStdio(stdio.childEnd(StdioStream.STDIN), stdio.childEnd(StdioStream.STDOUT),
         stdio.childEnd(StdioStream.STDERR));
   }

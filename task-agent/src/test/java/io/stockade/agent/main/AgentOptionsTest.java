@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.channel.epoll.VSockAddress;
 import io.netty.channel.unix.DomainSocketAddress;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class AgentOptionsTest {
@@ -43,5 +45,21 @@ class AgentOptionsTest {
 
   private static String reject(String... args) {
     return assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse(List.of(args))).getMessage();
+  }
+
+  @Test
+  void guestModeTakesTheSharedTagAndTheClock() {
+    AgentOptions options = AgentOptions.parse(List.of("--listen", "vsock://4294967295:1024", "--io-listen",
+        "vsock://4294967295:1025", "--mode", "guest", "--shared-tag", "stockade", "--clock", "1700000000123456789"));
+    assertEquals(Optional.of("stockade"), options.sharedTag());
+    assertEquals(
+        Optional.of(Instant.ofEpochSecond(1700000000L, 123456789L)), options.clock());
+    IllegalArgumentException badClock = assertThrows(
+        IllegalArgumentException.class, () -> AgentOptions.parse(List.of("--listen", "vsock://4294967295:1024",
+            "--io-listen", "vsock://4294967295:1025", "--mode", "guest", "--clock", "yesterday")));
+    assertTrue(badClock.getMessage().contains("--clock"), badClock.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> AgentOptions.parse(
+        List.of("--listen", "unix:///tmp/a.sock", "--io-listen", "unix:///tmp/b.sock",
+            "--shared-tag", "x")), "guest options in process mode");
   }
 }

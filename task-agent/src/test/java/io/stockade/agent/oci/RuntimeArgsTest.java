@@ -19,13 +19,21 @@ class RuntimeArgsTest {
   @Test
   void createPassesBundleAndPidFile() {
     assertEquals(with("create", "--bundle", "/b", "--pid-file", "/s/init.pid", "c1"),
-        args.create(log, "c1", Path.of("/b"), Path.of("/s/init.pid")));
+        args.create(log, "c1", Path.of("/b"), Path.of("/s/init.pid"), null));
+  }
+
+  @Test
+  void aTerminalProcessNamesTheConsoleSocket() {
+    assertEquals(with("create", "--bundle", "/b", "--pid-file", "/s/init.pid", "--console-socket", "/s/c.sock", "c1"),
+        args.create(log, "c1", Path.of("/b"), Path.of("/s/init.pid"), Path.of("/s/c.sock")));
+    assertEquals(with("exec", "--process", "/s/e.json", "--pid-file", "/s/e.pid", "--console-socket", "/s/c.sock",
+        "--detach", "c1"), args.exec(log, "c1", Path.of("/s/e.json"), Path.of("/s/e.pid"), Path.of("/s/c.sock")));
   }
 
   @Test
   void execDetachesWithAProcessFile() {
     assertEquals(with("exec", "--process", "/s/exec-e1.json", "--pid-file", "/s/e1.pid", "--detach", "c1"),
-        args.exec(log, "c1", Path.of("/s/exec-e1.json"), Path.of("/s/e1.pid")));
+        args.exec(log, "c1", Path.of("/s/exec-e1.json"), Path.of("/s/e1.pid"), null));
   }
 
   @Test

@@ -10,11 +10,11 @@ import java.util.stream.Collectors;
 /**
  * Builds OCI bundles for tests: one shared read-only rootfs made of the host's static busybox and its applet links,
  * and per container a config.json for runc with pid/ipc/uts/mount/network namespaces and a cgroup under a
- * test-unique parent.
+ * test-unique parent, and a devpts instance in which the runtime can create terminals.
  */
 final class BusyboxBundles {
   private static final List<String> APPLETS =
-      List.of("sh", "echo", "cat", "sleep", "yes", "head", "true", "false", "kill", "dd", "ls");
+      List.of("sh", "echo", "cat", "sleep", "yes", "head", "true", "false", "kill", "dd", "ls", "tty", "stty");
 
   private final Path dir;
   private final Path rootfs;
@@ -40,13 +40,41 @@ final class BusyboxBundles {
 
   /** A bundle directory for container {@code id} running {@code args}. */
   Path bundle(String id, String... args) throws IOException {
+    return write(id, configJson(id, "{}", args));
+  }
+
+  /** The shared busybox root filesystem (read-only for containers), e.g. as an overlay's lower layer. */
+  Path rootfs() {
+    return rootfs;
+  }
+
+  /**
+   * A bundle whose config uses {@code <bundle>/rootfs}, writable, which the test (or the agent, from Create's rootfs
+   * mounts) fills.
+   */
+  Path bundleWithOwnRootfs(String id, String... args) throws IOException {
+    return write(id, configJson(id, "{}", args).replace("\"root\":{\"path\":" + quote(rootfs.toString())
+        + ",\"readonly\":true}", "\"root\":{\"path\":\"rootfs\",\"readonly\":false}"));
+  }
+
+  /** A bundle whose init runs on a terminal. */
+  Path bundleWithTerminal(String id, String... args) throws IOException {
+    return write(id, configJson(id, "{}", args).replace("\"terminal\":false", "\"terminal\":true"));
+  }
+
+  /** A bundle whose container may use at most {@code bytes} of memory (and no swap). */
+  Path bundleWithMemoryLimit(String id, long bytes, String... args) throws IOException {
+    return write(id, configJson(id, "{\"memory\":{\"limit\":%d,\"swap\":%d}}".formatted(bytes, bytes), args));
+  }
+
+  private Path write(String id, String config) throws IOException {
     Path bundle = dir.resolve("bundle-" + id);
     Files.createDirectories(bundle);
-    Files.writeString(bundle.resolve("config.json"), configJson(id, args));
+    Files.writeString(bundle.resolve("config.json"), config);
     return bundle;
   }
 
-  private String configJson(String id, String... args) {
+  private String configJson(String id, String resources, String... args) {
     String argv = List.of(args).stream().map(BusyboxBundles::quote).collect(Collectors.joining(","));
     return """
         {"ociVersion":"1.0.2",
@@ -56,10 +84,12 @@ final class BusyboxBundles {
          "hostname":"%s",
          "mounts":[{"destination":"/proc","type":"proc","source":"proc"},
                    {"destination":"/dev","type":"tmpfs","source":"tmpfs","options":["nosuid","mode=755","size=1024k"]},
-                   {"destination":"/tmp","type":"tmpfs","source":"tmpfs","options":["nosuid","size=1024k"]}],
+                   {"destination":"/tmp","type":"tmpfs","source":"tmpfs","options":["nosuid","size=1024k"]},
+                   {"destination":"/dev/pts","type":"devpts","source":"devpts",
+                    "options":["nosuid","noexec","newinstance","ptmxmode=0666","mode=0620"]}],
          "linux":{"namespaces":[{"type":"pid"},{"type":"ipc"},{"type":"uts"},{"type":"mount"},{"type":"network"}],
-                  "cgroupsPath":"/%s/%s"}}
-        """.formatted(argv, quote(rootfs.toString()), id, cgroupParent, id);
+                  "cgroupsPath":"/%s/%s","resources":%s}}
+        """.formatted(argv, quote(rootfs.toString()), id, cgroupParent, id, resources);
   }
 
   private static String quote(String text) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.Any;
+import containerd.events.Task.TaskOOM;
 import containerd.task.v3.Shim.CloseIORequest;
 import containerd.task.v3.Shim.CreateTaskRequest;
 import containerd.task.v3.Shim.DeleteRequest;
@@ -13,19 +14,26 @@ import containerd.task.v3.Shim.DeleteResponse;
 import containerd.task.v3.Shim.ExecProcessRequest;
 import containerd.task.v3.Shim.KillRequest;
 import containerd.task.v3.Shim.PidsRequest;
+import containerd.task.v3.Shim.ResizePtyRequest;
 import containerd.task.v3.Shim.StartRequest;
 import containerd.task.v3.Shim.StateRequest;
+import containerd.task.v3.Shim.StatsRequest;
 import containerd.task.v3.Shim.WaitRequest;
 import containerd.task.v3.Shim.WaitResponse;
 import containerd.task.v3.TaskGrpc;
+import containerd.types.MountOuterClass.Mount;
 import containerd.v1.types.Task.Status;
 import io.grpc.Context;
 import io.grpc.Status.Code;
 import io.grpc.StatusRuntimeException;
+import io.stockade.agent.events.EventLog;
 import io.stockade.agent.main.Agent;
 import io.stockade.agent.main.AgentOptions;
 import io.stockade.proto.agent.v1.AgentGrpc;
 import io.stockade.proto.agent.v1.EventsRequest;
+import io.stockade.proto.agent.v1.GuestMetricsRequest;
+import io.stockade.proto.agent.v1.SetupGuestRequest;
+import io.stockade.proto.TypeUrls;
 import io.stockade.proto.agent.v1.SequencedEnvelope;
 import io.stockade.transport.Endpoint;
 import io.stockade.ttrpc.TtrpcChannel;
@@ -44,6 +52,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.FutureTask;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -189,6 +198,200 @@ class TaskServiceHostTest {
       pool.shutdownNow();
     }
     delete(id);
+  }
+
+  @Test
+  void anOomKilledTaskReportsTaskOomBeforeItsExit() throws IOException {
+    String id = newId("oom");
+    tasks.create(CreateTaskRequest.newBuilder().setId(id).setBundle(bundles.bundleWithMemoryLimit(id,
+        16 * 1024 * 1024, "sh", "-c", "x=a; while :; do x=$x$x; done").toString()).build());
+    assertEquals(137, startAndWait(id).getExitStatus());
+    delete(id);
+    List<SequencedEnvelope> events = eventsOf(id);
+    assertEquals(List.of("/tasks/create", "/tasks/start", "/tasks/oom", "/tasks/exit", "/tasks/delete"),
+        events.stream().map(e -> e.getEnvelope().getTopic()).toList());
+    TaskOOM oom = TypeUrls.unpack(events.get(2).getEnvelope().getEvent(), TaskOOM.class);
+    assertEquals(id, oom.getContainerId());
+  }
+
+  @Test
+  void anOomKillOfAChildIsReportedWhileTheTaskKeepsRunning() throws Exception {
+    String id = newId("oom-child");
+    CompletableFuture<SequencedEnvelope> oomEvent = new CompletableFuture<>();
+    List<SequencedEnvelope> held = agent.events().snapshot();
+    long newest = held.isEmpty() ? 0 : held.getLast().getSequence();
+    try (EventLog.Subscription subscription = agent.events().subscribe(newest, event -> {
+      if (event.getEnvelope().getTopic().equals("/tasks/oom")
+          && event.getEnvelope().getEvent().getValue().toStringUtf8().contains(id)) {
+        oomEvent.complete(event);
+      }
+    })) {
+      tasks.create(CreateTaskRequest.newBuilder().setId(id).setBundle(bundles.bundleWithMemoryLimit(id,
+          16 * 1024 * 1024, "sh", "-c", "(x=a; while :; do x=$x$x; done); sleep 1000").toString()).build());
+      tasks.start(StartRequest.newBuilder().setId(id).build());
+      oomEvent.get(60, TimeUnit.SECONDS);
+    }
+    assertEquals(Status.RUNNING, tasks.state(StateRequest.newBuilder().setId(id).build()).getStatus(),
+        "the kernel's notification, not the exit, produced the event");
+    tasks.kill(KillRequest.newBuilder().setId(id).setSignal(9).build());
+    assertEquals(137, tasks.wait(WaitRequest.newBuilder().setId(id).build()).getExitStatus());
+    delete(id);
+    assertEquals(List.of("/tasks/create", "/tasks/start", "/tasks/oom", "/tasks/exit", "/tasks/delete"),
+        eventsOf(id).stream().map(e -> e.getEnvelope().getTopic()).toList());
+  }
+
+  @Test
+  void aTaskThatStaysWithinItsLimitReportsNoOom() throws IOException {
+    String id = newId("no-oom");
+    tasks.create(CreateTaskRequest.newBuilder().setId(id).setBundle(bundles.bundleWithMemoryLimit(id,
+        16 * 1024 * 1024, "sh", "-c", "x=a; x=$x$x; exit 3").toString()).build());
+    assertEquals(3, startAndWait(id).getExitStatus());
+    delete(id);
+    assertEquals(List.of("/tasks/create", "/tasks/start", "/tasks/exit", "/tasks/delete"),
+        eventsOf(id).stream().map(e -> e.getEnvelope().getTopic()).toList());
+  }
+
+  @Test
+  void statsReportTheV1CgroupOfARunningTask() throws Exception {
+    String id = newId("stats");
+    tasks.create(CreateTaskRequest.newBuilder().setId(id).setBundle(bundles.bundleWithMemoryLimit(id,
+        16 * 1024 * 1024, "sleep", "1000").toString()).build());
+    tasks.start(StartRequest.newBuilder().setId(id).build());
+    Any stats = tasks.stats(StatsRequest.newBuilder().setId(id).build()).getStats();
+    assertEquals("io.containerd.cgroups.v1.Metrics", stats.getTypeUrl());
+    io.containerd.cgroups.v1.MetricsOuterClass.Metrics metrics =
+        TypeUrls.unpack(stats, io.containerd.cgroups.v1.MetricsOuterClass.Metrics.class);
+    assertEquals(16 * 1024 * 1024, metrics.getMemory().getUsage().getLimit());
+    assertTrue(metrics.getMemory().getUsage().getUsage() > 0, metrics.getMemory().toString());
+    assertTrue(metrics.getPids().getCurrent() >= 1, metrics.getPids().toString());
+    assertTrue(metrics.getCpu().getUsage().getTotal() > 0, metrics.getCpu().toString());
+    tasks.kill(KillRequest.newBuilder().setId(id).setSignal(9).build());
+    tasks.wait(WaitRequest.newBuilder().setId(id).build());
+    delete(id);
+    assertEquals(Code.NOT_FOUND, codeOf(() -> tasks.stats(StatsRequest.newBuilder().setId(id).build())));
+  }
+
+  @Test
+  void anOverlayRootfsIsMountedForTheTaskAndUnmountedByDelete() throws Exception {
+    String id = newId("overlay");
+    Path bundle = bundles.bundleWithOwnRootfs(id, "sh", "-c", "echo written > /new-file; cat /new-file");
+    Path upper = Files.createDirectories(dir.resolve("upper-" + id));
+    Path work = Files.createDirectories(dir.resolve("work-" + id));
+    tasks.create(CreateTaskRequest.newBuilder().setId(id).setBundle(bundle.toString()).setStdout("out")
+        .addRootfs(Mount.newBuilder().setType("overlay").setSource("overlay")
+            .addOptions("lowerdir=" + bundles.rootfs()).addOptions("upperdir=" + upper)
+            .addOptions("workdir=" + work))
+        .build());
+    assertEquals(1, mountsUnder(bundle).size(), "the overlay is mounted on the bundle's rootfs");
+    try (StdioConnection out = StdioConnection.open(ioSocket, id, "", "stdout")) {
+      tasks.start(StartRequest.newBuilder().setId(id).build());
+      assertEquals("written\n", out.readAllText());
+    }
+    assertEquals(0, tasks.wait(WaitRequest.newBuilder().setId(id).build()).getExitStatus());
+    delete(id);
+    assertEquals(List.of(), mountsUnder(bundle), "delete unmounts the rootfs");
+    assertEquals("written\n", Files.readString(upper.resolve("new-file")), "writes land in the upper layer");
+    assertTrue(Files.notExists(bundles.rootfs().resolve("new-file")), "the lower layer is untouched");
+  }
+
+  @Test
+  void aFailedCreateLeavesNoRootfsMountBehind() throws Exception {
+    String id = newId("overlay-fail");
+    Path bundle = bundles.bundleWithOwnRootfs(id, "/no/such/binary");
+    Path upper = Files.createDirectories(dir.resolve("upper-" + id));
+    Path work = Files.createDirectories(dir.resolve("work-" + id));
+    Mount overlay = Mount.newBuilder().setType("overlay").setSource("overlay")
+        .addOptions("lowerdir=" + bundles.rootfs()).addOptions("upperdir=" + upper).addOptions("workdir=" + work)
+        .build();
+    StatusRuntimeException runtimeFailure = assertThrows(StatusRuntimeException.class, () -> tasks.create(
+        CreateTaskRequest.newBuilder().setId(id).setBundle(bundle.toString()).addRootfs(overlay).build()));
+    assertTrue(runtimeFailure.getStatus().getDescription().contains("/no/such/binary"),
+        runtimeFailure.getStatus().getDescription());
+    assertEquals(List.of(), mountsUnder(bundle), "the overlay is unmounted after runc create failed");
+
+    StatusRuntimeException mountFailure = assertThrows(StatusRuntimeException.class, () -> tasks.create(
+        CreateTaskRequest.newBuilder().setId(id).setBundle(bundle.toString()).addRootfs(overlay.toBuilder()
+            .setOptions(0, "lowerdir=" + dir.resolve("missing-layer"))).build()));
+    assertEquals(Code.FAILED_PRECONDITION, mountFailure.getStatus().getCode());
+    assertTrue(mountFailure.getStatus().getDescription().contains("cannot mount"),
+        mountFailure.getStatus().getDescription());
+    assertEquals(List.of(), mountsUnder(bundle));
+    assertEquals(Code.INVALID_ARGUMENT, codeOf(() -> tasks.create(CreateTaskRequest.newBuilder().setId(id)
+        .setBundle(bundle.toString()).addRootfs(Mount.newBuilder().setType("bind").setSource("relative")).build())));
+    assertEquals(Code.NOT_FOUND, codeOf(() -> tasks.state(StateRequest.newBuilder().setId(id).build())));
+  }
+
+  @Test
+  void aTerminalTaskRunsOnAPtyThatCanBeResized() throws Exception {
+    String id = newId("tty");
+    tasks.create(CreateTaskRequest.newBuilder().setId(id).setTerminal(true).setStdin("in").setStdout("out")
+        .setBundle(bundles.bundleWithTerminal(id, "sh", "-c", "tty; read line; stty size").toString()).build());
+    try (StdioConnection in = StdioConnection.open(ioSocket, id, "", "stdin");
+        StdioConnection out = StdioConnection.open(ioSocket, id, "", "stdout")) {
+      tasks.start(StartRequest.newBuilder().setId(id).build());
+      assertTrue(readUntil(out, "\n").startsWith("/dev/pts/"), "tty names a pseudo-terminal");
+      tasks.resizePty(ResizePtyRequest.newBuilder().setId(id).setWidth(100).setHeight(40).build());
+      in.write("go\n".getBytes(StandardCharsets.US_ASCII));
+      String rest = out.readAllText();
+      assertTrue(rest.contains("40 100"), "stty size after the resize: " + rest);
+    }
+    assertEquals(0, tasks.wait(WaitRequest.newBuilder().setId(id).build()).getExitStatus());
+    assertEquals(Code.INVALID_ARGUMENT, codeOf(() -> tasks.resizePty(ResizePtyRequest.newBuilder().setId(id)
+        .setWidth(70000).setHeight(25).build())), "a size beyond 16 bits");
+    delete(id);
+    assertEquals(Code.NOT_FOUND, codeOf(() -> tasks.resizePty(ResizePtyRequest.newBuilder().setId(id)
+        .setWidth(80).setHeight(25).build())));
+  }
+
+  @Test
+  void aTerminalExecGetsItsOwnPty() throws Exception {
+    String id = newId("tty-exec");
+    tasks.create(createRequest(id, "sleep", "1000").build());
+    tasks.start(StartRequest.newBuilder().setId(id).build());
+    assertEquals(Code.FAILED_PRECONDITION, codeOf(() -> tasks.resizePty(ResizePtyRequest.newBuilder().setId(id)
+        .setWidth(80).setHeight(25).build())), "a task without a terminal cannot be resized");
+    String process = """
+        {"args":["sh","-c","tty; stty size"],"env":["PATH=/bin"],"cwd":"/","terminal":true,
+         "consoleSize":{"height":30,"width":90},"user":{"uid":0,"gid":0}}""";
+    assertEquals(Code.INVALID_ARGUMENT, codeOf(() -> tasks.exec(ExecProcessRequest.newBuilder().setId(id)
+        .setExecId("mismatch").setTerminal(false).setStdout("out")
+        .setSpec(Any.newBuilder().setValue(com.google.protobuf.ByteString.copyFromUtf8(process))).build())));
+    tasks.exec(ExecProcessRequest.newBuilder().setId(id).setExecId("t1").setTerminal(true).setStdout("out")
+        .setSpec(Any.newBuilder().setTypeUrl("types.containerd.io/opencontainers/runtime-spec/1/Process")
+            .setValue(com.google.protobuf.ByteString.copyFromUtf8(process)))
+        .build());
+    try (StdioConnection out = StdioConnection.open(ioSocket, id, "t1", "stdout")) {
+      tasks.start(StartRequest.newBuilder().setId(id).setExecId("t1").build());
+      String text = out.readAllText();
+      assertTrue(text.startsWith("/dev/pts/"), text);
+    }
+    assertEquals(0, tasks.wait(WaitRequest.newBuilder().setId(id).setExecId("t1").build()).getExitStatus());
+    tasks.delete(DeleteRequest.newBuilder().setId(id).setExecId("t1").build());
+    tasks.kill(KillRequest.newBuilder().setId(id).setSignal(9).build());
+    tasks.wait(WaitRequest.newBuilder().setId(id).build());
+    delete(id);
+  }
+
+  /** Reads until {@code end} has arrived; returns the text before it. */
+  private static String readUntil(StdioConnection connection, String end) throws IOException {
+    StringBuilder text = new StringBuilder();
+    java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(1);
+    while (text.indexOf(end) < 0) {
+      buffer.clear();
+      if (connection.read(buffer) < 0) {
+        throw new IOException("stream ended before '" + end + "'; got '" + text + "'");
+      }
+      text.append((char) buffer.get(0));
+    }
+    return text.substring(0, text.indexOf(end));
+  }
+
+  @Test
+  void processModeReportsGuestMetricsButRefusesToConfigureTheHost() {
+    AgentGrpc.AgentBlockingStub agentStub = AgentGrpc.newBlockingStub(channel);
+    assertTrue(agentStub.guestMetrics(GuestMetricsRequest.getDefaultInstance()).getMemoryTotalBytes() > 0);
+    assertEquals(Code.FAILED_PRECONDITION, codeOf(() -> agentStub.setupGuest(SetupGuestRequest.newBuilder()
+        .setHostname("not-this-host").build())));
   }
 
   @Test

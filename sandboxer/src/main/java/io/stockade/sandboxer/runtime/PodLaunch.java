@@ -12,10 +12,10 @@ import java.util.Objects;
  * @param podDir the pod's runtime directory ({@code <root_dir>/<sandbox-id>})
  */
 public record PodLaunch(String sandboxId, String namespace, String netnsPath, Path podDir) {
-  public PodLaunch {
-    Objects.requireNonNull(sandboxId, "sandboxId");
-    Objects.requireNonNull(namespace, "namespace");
-    Objects.requireNonNull(netnsPath, "netnsPath");
-    Objects.requireNonNull(podDir, "podDir");
-  }
+    public PodLaunch {
+        Objects.requireNonNull(sandboxId, "sandboxId");
+        Objects.requireNonNull(namespace, "namespace");
+        Objects.requireNonNull(netnsPath, "netnsPath");
+        Objects.requireNonNull(podDir, "podDir");
+    }
 }

@@ -7,26 +7,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.containerd.cgroups.v2.MetricsOuterClass.IOEntry;
 import io.containerd.cgroups.v2.MetricsOuterClass.Metrics;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
 /** The v2 reader against files shaped like a 6.x kernel's. */
 class V2MetricsTest {
-  @TempDir
-  Path dir;
+    @TempDir Path dir;
 
-  private void write(String name, String text) throws IOException {
-    Files.writeString(dir.resolve(name), text);
-  }
+    private void write(String name, String text) throws IOException {
+        Files.writeString(dir.resolve(name), text);
+    }
 
-  @Test
-  void readsPidsCpuMemoryEventsAndIo() throws IOException {
-    write("pids.current", "3\n");
-    write("pids.max", "max\n");
-    write("cpu.stat", """
+    @Test
+    void readsPidsCpuMemoryEventsAndIo() throws IOException {
+        write("pids.current", "3\n");
+        write("pids.max", "max\n");
+        write(
+                "cpu.stat",
+                """
         usage_usec 15000
         user_usec 10000
         system_usec 5000
@@ -37,7 +40,9 @@ class V2MetricsTest {
         nr_bursts 0
         burst_usec 0
         """);
-    write("memory.stat", """
+        write(
+                "memory.stat",
+                """
         anon 4096000
         file 8192
         kernel 1000
@@ -48,52 +53,62 @@ class V2MetricsTest {
         workingset_refault_anon 1
         workingset_refault_file 2
         """);
-    write("memory.current", "4200000\n");
-    write("memory.max", "16777216\n");
-    write("memory.swap.current", "0\n");
-    write("memory.swap.max", "max\n");
-    write("memory.peak", "5000000\n");
-    write("memory.events", "low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\noom_group_kill 0\n");
-    write("io.stat", "254:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n");
+        write("memory.current", "4200000\n");
+        write("memory.max", "16777216\n");
+        write("memory.swap.current", "0\n");
+        write("memory.swap.max", "max\n");
+        write("memory.peak", "5000000\n");
+        write("memory.events", "low 0\nhigh 0\nmax 9\noom 1\noom_kill 1\noom_group_kill 0\n");
+        write("io.stat", "254:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n");
 
-    Metrics metrics = (Metrics) new ContainerCgroup.V2(dir).metrics();
-    assertEquals(3, metrics.getPids().getCurrent());
-    assertEquals(0, metrics.getPids().getLimit(), "max means no limit, reported as 0");
-    assertEquals(15000, metrics.getCpu().getUsageUsec());
-    assertEquals(5000, metrics.getCpu().getSystemUsec());
-    assertEquals(700, metrics.getCpu().getThrottledUsec());
-    assertEquals(4096000, metrics.getMemory().getAnon());
-    assertEquals(16384, metrics.getMemory().getKernelStack());
-    assertEquals(3, metrics.getMemory().getWorkingsetRefault());
-    assertEquals(4200000, metrics.getMemory().getUsage());
-    assertEquals(16777216, metrics.getMemory().getUsageLimit());
-    assertEquals(0, metrics.getMemory().getSwapLimit());
-    assertEquals(5000000, metrics.getMemory().getMaxUsage());
-    assertEquals(1, metrics.getMemoryEvents().getOomKill());
-    assertEquals(9, metrics.getMemoryEvents().getMax());
-    assertEquals(IOEntry.newBuilder().setMajor(254).setMinor(0).setRbytes(4096).setWbytes(8192).setRios(1)
-        .setWios(2).build(), metrics.getIo().getUsage(0));
-  }
+        Metrics metrics = (Metrics) new ContainerCgroup.V2(dir).metrics();
+        assertEquals(3, metrics.getPids().getCurrent());
+        assertEquals(0, metrics.getPids().getLimit(), "max means no limit, reported as 0");
+        assertEquals(15000, metrics.getCpu().getUsageUsec());
+        assertEquals(5000, metrics.getCpu().getSystemUsec());
+        assertEquals(700, metrics.getCpu().getThrottledUsec());
+        assertEquals(4096000, metrics.getMemory().getAnon());
+        assertEquals(16384, metrics.getMemory().getKernelStack());
+        assertEquals(3, metrics.getMemory().getWorkingsetRefault());
+        assertEquals(4200000, metrics.getMemory().getUsage());
+        assertEquals(16777216, metrics.getMemory().getUsageLimit());
+        assertEquals(0, metrics.getMemory().getSwapLimit());
+        assertEquals(5000000, metrics.getMemory().getMaxUsage());
+        assertEquals(1, metrics.getMemoryEvents().getOomKill());
+        assertEquals(9, metrics.getMemoryEvents().getMax());
+        assertEquals(
+                IOEntry.newBuilder()
+                        .setMajor(254)
+                        .setMinor(0)
+                        .setRbytes(4096)
+                        .setWbytes(8192)
+                        .setRios(1)
+                        .setWios(2)
+                        .build(),
+                metrics.getIo().getUsage(0));
+    }
 
-  @Test
-  void controllersThatAreNotEnabledAreLeftOut() throws IOException {
-    write("memory.events", "oom_kill 0\n");
-    Metrics metrics = (Metrics) new ContainerCgroup.V2(dir).metrics();
-    assertFalse(metrics.hasPids());
-    assertFalse(metrics.hasCpu());
-    assertFalse(metrics.hasMemory());
-    assertTrue(metrics.hasMemoryEvents());
-  }
+    @Test
+    void controllersThatAreNotEnabledAreLeftOut() throws IOException {
+        write("memory.events", "oom_kill 0\n");
+        Metrics metrics = (Metrics) new ContainerCgroup.V2(dir).metrics();
+        assertFalse(metrics.hasPids());
+        assertFalse(metrics.hasCpu());
+        assertFalse(metrics.hasMemory());
+        assertTrue(metrics.hasMemoryEvents());
+    }
 
-  @Test
-  void malformedFilesAreErrorsNamingThem() throws IOException {
-    write("io.stat", "254-0 rbytes=1\n");
-    CgroupException io = assertThrows(CgroupException.class, () -> new ContainerCgroup.V2(dir).metrics());
-    assertTrue(io.getMessage().contains("io.stat"), io.getMessage());
-    Files.delete(dir.resolve("io.stat"));
-    write("memory.current", "lots\n");
-    write("memory.stat", "anon 1\n");
-    CgroupException memory = assertThrows(CgroupException.class, () -> new ContainerCgroup.V2(dir).metrics());
-    assertTrue(memory.getMessage().contains("memory.current"), memory.getMessage());
-  }
+    @Test
+    void malformedFilesAreErrorsNamingThem() throws IOException {
+        write("io.stat", "254-0 rbytes=1\n");
+        CgroupException io =
+                assertThrows(CgroupException.class, () -> new ContainerCgroup.V2(dir).metrics());
+        assertTrue(io.getMessage().contains("io.stat"), io.getMessage());
+        Files.delete(dir.resolve("io.stat"));
+        write("memory.current", "lots\n");
+        write("memory.stat", "anon 1\n");
+        CgroupException memory =
+                assertThrows(CgroupException.class, () -> new ContainerCgroup.V2(dir).metrics());
+        assertTrue(memory.getMessage().contains("memory.current"), memory.getMessage());
+    }
 }

@@ -1,8 +1,15 @@
 package io.stockade.hypervisor.main;
 
+import io.stockade.hypervisor.vmm.DiskConfig;
+import io.stockade.hypervisor.vmm.NetConfig;
+import io.stockade.hypervisor.vmm.RngConfig;
 import io.stockade.hypervisor.vmm.SerialOutput;
+import io.stockade.hypervisor.vmm.VirtioDeviceConfig;
 import io.stockade.hypervisor.vmm.VmConfig;
+import io.stockade.hypervisor.vmm.VsockConfig;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,7 +19,8 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         description = "Runs one KVM microVM: boots a Linux kernel (bzImage or ELF vmlinux) with an optional initrd, "
                 + "a 16550A serial console, an i8042, hardware-reduced ACPI (the guest's poweroff ends the VM with exit "
-                + "code 0) and a boot timer (guest writes 123 to port 0x440).",
+                + "code 0), a boot timer (guest writes 123 to port 0x440) and virtio-mmio disks, network interfaces, "
+                + "vsock and entropy device (announced both in the DSDT and as virtio_mmio.device= parameters).",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:the guest powered off",
@@ -50,6 +58,25 @@ final class VmmCommand {
     @Option(names = "--no-boot-timer", description = "Leave out the boot-timer device (port 0x440).")
     boolean noBootTimer;
 
+    @Option(names = "--disk", paramLabel = "PATH[,ro][,id=ID]", converter = DeviceOptionConverters.Disk.class,
+            description = "A virtio-blk disk backed by a raw image file; ro makes it read-only, id sets the serial the "
+                    + "guest sees (default disk<N>). Repeatable.")
+    List<DiskConfig> disks = new ArrayList<>();
+
+    @Option(names = "--net", paramLabel = "tap=NAME[,netns=PATH][,mac=MAC]",
+            converter = DeviceOptionConverters.Net.class,
+            description = "A virtio-net interface on TAP device NAME (in the network namespace at PATH if given); "
+                    + "a random local MAC unless given. Repeatable.")
+    List<NetConfig> nets = new ArrayList<>();
+
+    @Option(names = "--vsock", paramLabel = "cid=N,uds=PATH", converter = DeviceOptionConverters.Vsock.class,
+            description = "A virtio-vsock device for guest CID N; host clients connect to the unix socket PATH "
+                    + "(Firecracker's CONNECT <port> handshake), guest connections to port P reach PATH_P.")
+    VsockConfig vsock;
+
+    @Option(names = "--rng", description = "A virtio-rng entropy device fed by the host's CSPRNG.")
+    boolean rng;
+
     @Option(names = "--log-level", paramLabel = "LEVEL",
             description = "VMM log level on stderr: error, warn, info, debug (default: ${DEFAULT-VALUE}).")
     String logLevel = "info";
@@ -57,6 +84,19 @@ final class VmmCommand {
     /** @throws io.stockade.hypervisor.vmm.InvalidVmConfigException naming the bad option */
     VmConfig toConfig() {
         return new VmConfig(kernel, Optional.ofNullable(initrd), cmdline, cpus, memoryMib, SerialOutput.parse(serial),
-                Optional.ofNullable(apiSocket), !noBootTimer);
+                Optional.ofNullable(apiSocket), !noBootTimer, devices());
+    }
+
+    /** Disks first (in the order given), then interfaces, vsock and rng: the guest numbers them in this order. */
+    private List<VirtioDeviceConfig> devices() {
+        List<VirtioDeviceConfig> devices = new ArrayList<>(disks);
+        devices.addAll(nets);
+        if (vsock != null) {
+            devices.add(vsock);
+        }
+        if (rng) {
+            devices.add(new RngConfig());
+        }
+        return devices;
     }
 }

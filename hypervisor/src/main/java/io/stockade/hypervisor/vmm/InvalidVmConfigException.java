@@ -6,4 +6,8 @@ public final class InvalidVmConfigException extends IllegalArgumentException {
     InvalidVmConfigException(String message) {
         super(message);
     }
+
+    InvalidVmConfigException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

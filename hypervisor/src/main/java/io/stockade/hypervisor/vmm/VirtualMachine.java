@@ -54,7 +54,7 @@ public final class VirtualMachine implements ManagedVm, AutoCloseable {
 
     private static final List<Capability> REQUIRED_CAPABILITIES = List.of(Capability.IRQCHIP,
             Capability.USER_MEMORY, Capability.SET_TSS_ADDR, Capability.SET_IDENTITY_MAP_ADDR, Capability.EXT_CPUID,
-            Capability.PIT2, Capability.IRQFD, Capability.IMMEDIATE_EXIT);
+            Capability.PIT2, Capability.IRQFD, Capability.IOEVENTFD, Capability.IMMEDIATE_EXIT);
 
     private final VmConfig config;
     private final long vmmStartNanos;
@@ -114,11 +114,16 @@ public final class VirtualMachine implements ManagedVm, AutoCloseable {
         GuestMemory memory = resources.push("guest RAM", GuestMemory.createMemfd(
                 "stockade-guest-ram", MemoryLayout.ramRegions(config.memoryBytes())));
         vm.registerMemory(memory);
-        BootState boot = BootSetup.prepare(memory, new BootConfig(config.kernel(), config.initrd(), config.cmdline(),
-                config.vcpus(), config.memoryBytes()));
+        MmioBus mmio = new MmioBus();
+        // Before the boot structures: the command line and the DSDT announce the devices' windows and IRQs.
+        VirtioDevices virtio = VirtioDevices.attach(config.devices(), memory, mmio, GuestEventRouting.of(vm),
+                resources);
+        String cmdline = withKernelParameters(config.cmdline(), virtio.cmdlineFragments());
+        BootState boot = BootSetup.prepare(memory, new BootConfig(config.kernel(), config.initrd(), cmdline,
+                config.vcpus(), config.memoryBytes(), virtio.acpiDevices()));
         log.info("loaded {} kernel {} (entry {}), {} MiB RAM, {} vCPUs, cmdline \"{}\"",
                 boot.kernel().format(), config.kernel(), "0x" + Long.toHexString(boot.kernel().entryPoint()),
-                config.memoryMib(), config.vcpus(), config.cmdline());
+                config.memoryMib(), config.vcpus(), cmdline);
 
         List<CpuidEntry> supportedCpuid = kvm.supportedCpuid();
         List<KvmVcpuHandle> vcpus = new ArrayList<>();
@@ -136,7 +141,6 @@ public final class VirtualMachine implements ManagedVm, AutoCloseable {
 
         ExitCounters counters = new ExitCounters();
         PioBus pio = new PioBus();
-        MmioBus mmio = new MmioBus();
         // The reset and power-off callbacks need the RunControl, which needs the devices (to release them): tie
         // the knot.
         RunControl[] controlRef = new RunControl[1];
@@ -154,6 +158,22 @@ public final class VirtualMachine implements ManagedVm, AutoCloseable {
                 () -> release(resources, devices, pio, mmio, counters));
         controlRef[0] = control;
         return new VirtualMachine(config, vmmStartNanos, pio, mmio, devices, vcpus, counters, control);
+    }
+
+    /**
+     * {@code cmdline} with {@code parameters} (the devices' {@code virtio_mmio.device=}) added to the kernel's part,
+     * before a {@code --} if there is one: what follows it goes to init.
+     */
+    static String withKernelParameters(String cmdline, String parameters) {
+        if (parameters.isEmpty()) {
+            return cmdline;
+        }
+        int initArgs = (" " + cmdline + " ").indexOf(" -- "); // the index of "--" in cmdline
+        if (initArgs < 0) {
+            return cmdline.isBlank() ? parameters : cmdline.strip() + " " + parameters;
+        }
+        String kernelPart = cmdline.substring(0, initArgs).strip();
+        return (kernelPart.isEmpty() ? "" : kernelPart + " ") + parameters + " " + cmdline.substring(initArgs);
     }
 
     private static void configureVcpu(Vcpu vcpu, int id, int count, List<CpuidEntry> supportedCpuid, BootState boot) {

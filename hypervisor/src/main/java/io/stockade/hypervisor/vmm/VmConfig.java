@@ -3,8 +3,11 @@ package io.stockade.hypervisor.vmm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Everything needed to build and boot one microVM.
@@ -21,9 +24,11 @@ import java.util.Optional;
  * @param serial where the serial console goes
  * @param apiSocket the unix socket path of the gRPC control API, if served
  * @param bootTimer whether the boot-timer device (I/O port 0x440) is present
+ * @param devices the virtio devices, each on its own virtio-mmio window and IRQ, in this order
  */
 public record VmConfig(Path kernel, Optional<Path> initrd, String cmdline, int vcpus, long memoryMib,
-                       SerialOutput serial, Optional<Path> apiSocket, boolean bootTimer) {
+                       SerialOutput serial, Optional<Path> apiSocket, boolean bootTimer,
+                       List<VirtioDeviceConfig> devices) {
 
     /**
      * Firecracker's defaults with the serial console: {@code reboot=k} resets through the i8042 (a reboot ends the
@@ -77,6 +82,60 @@ public record VmConfig(Path kernel, Optional<Path> initrd, String cmdline, int v
                         + " bytes, a unix socket path allows at most " + MAX_SOCKET_PATH_BYTES);
             }
         });
+        devices = List.copyOf(Objects.requireNonNullElse(devices, List.of()));
+        checkDevices(devices);
+    }
+
+    /** A config without virtio devices. */
+    public VmConfig(Path kernel, Optional<Path> initrd, String cmdline, int vcpus, long memoryMib,
+                    SerialOutput serial, Optional<Path> apiSocket, boolean bootTimer) {
+        this(kernel, initrd, cmdline, vcpus, memoryMib, serial, apiSocket, bootTimer, List.of());
+    }
+
+    /** This config with {@code devices} instead of its virtio devices. */
+    public VmConfig withDevices(List<VirtioDeviceConfig> devices) {
+        return new VmConfig(kernel, initrd, cmdline, vcpus, memoryMib, serial, apiSocket, bootTimer, devices);
+    }
+
+    private static void checkDevices(List<VirtioDeviceConfig> devices) {
+        if (devices.size() > VirtioSlots.MAX_DEVICES) {
+            throw new InvalidVmConfigException("devices: " + devices.size() + " virtio devices, but only "
+                    + VirtioSlots.MAX_DEVICES + " interrupt lines are free for them");
+        }
+        Set<String> diskIds = new HashSet<>();
+        Set<Path> diskPaths = new HashSet<>();
+        Set<String> taps = new HashSet<>();
+        int index = 0;
+        int vsocks = 0;
+        for (VirtioDeviceConfig device : devices) {
+            switch (device) {
+                case null -> throw new InvalidVmConfigException("devices: entry " + index + " is null");
+                case DiskConfig disk -> {
+                    if (!diskIds.add(disk.idOrDefault(index))) {
+                        throw new InvalidVmConfigException(disk.describe() + ": another disk already has id "
+                                + disk.idOrDefault(index));
+                    }
+                    if (!diskPaths.add(disk.path().toAbsolutePath().normalize())) {
+                        throw new InvalidVmConfigException(disk.describe() + ": the image is already attached as"
+                                + " another disk");
+                    }
+                }
+                case NetConfig net -> {
+                    String key = net.netns().map(Path::toString).orElse("") + ":" + net.tap();
+                    if (!taps.add(key)) {
+                        throw new InvalidVmConfigException(net.describe() + ": TAP attached twice");
+                    }
+                }
+                case VsockConfig vsock -> {
+                    if (++vsocks > 1) {
+                        throw new InvalidVmConfigException(vsock.describe() + ": a VM has at most one vsock device");
+                    }
+                }
+                case RngConfig rng -> {
+                }
+            }
+            index++;
+        }
     }
 
     /** A config with the defaults for everything but the kernel. */
@@ -91,8 +150,8 @@ public record VmConfig(Path kernel, Optional<Path> initrd, String cmdline, int v
     }
 
     /**
-     * Checks that the kernel and initrd are readable regular files and that the serial file and API socket
-     * can be created where they are named.
+     * Checks that the kernel, initrd and disk images are readable regular files (writable disks writable), that
+     * the serial file and the API and vsock sockets can be created where they are named.
      */
     public void checkHostFiles() {
         requireReadableFile("kernel", kernel);
@@ -106,6 +165,16 @@ public record VmConfig(Path kernel, Optional<Path> initrd, String cmdline, int v
                 throw new InvalidVmConfigException("api socket: " + path + " already exists (another VMM running?)");
             }
         });
+        for (VirtioDeviceConfig device : devices) {
+            switch (device) {
+                case DiskConfig disk -> disk.checkHostFiles();
+                case VsockConfig vsock -> vsock.checkHostFiles();
+                case NetConfig net -> net.netns().ifPresent(path -> requireReadableFile(net.describe() + ": netns",
+                        path));
+                case RngConfig rng -> {
+                }
+            }
+        }
     }
 
     private static void requireReadableFile(String setting, Path path) {

@@ -9,15 +9,17 @@ import org.junit.jupiter.api.TestFactory;
 
 /**
  * Runs the {@code @Tag("l1")} tests of the VMM's devices, vmm, api and main (CLI) packages inside one nested-KVM L1
- * guest, with the L1 kernel (Debian's stock bzImage) as the guest kernel. {@code -Dstockade.tiers=unit,host,kvm}.
+ * guest, with the L1 kernel (Debian's stock bzImage) as the guest kernel and its modules for guest initramfs. {@code -Dstockade.tiers=unit,host,kvm}.
  */
 @Tag("kvm")
 class VmmKvmTierTest {
 
     @TestFactory
     Stream<DynamicTest> bootTestsInL1() {
+        L1Kernel kernel = L1Kernel.debian();
         return L1TestRunner.create()
-                .withJvmOptions("-D" + VirtualMachineL1Test.KERNEL_PROPERTY + "=" + L1Kernel.debian().vmlinuz())
+                .withJvmOptions("-D" + VirtualMachineL1Test.KERNEL_PROPERTY + "=" + kernel.vmlinuz(),
+                        "-D" + VirtioDevicesL1Test.MODULES_PROPERTY + "=" + kernel.modulesDir())
                 .runPackages("io.stockade.hypervisor.vmm", "io.stockade.hypervisor.api", "io.stockade.hypervisor.devices",
                         "io.stockade.hypervisor.main");
     }

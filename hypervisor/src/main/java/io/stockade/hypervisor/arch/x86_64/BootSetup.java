@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * Prepares guest memory for a Linux 64-bit boot: loads the kernel and initrd, writes the command line, the zero
  * page (setup header, initrd location, e820 map, ACPI RSDP address), identity page tables, the GDT/IDT, the MP
- * table and the ACPI tables, and returns the boot vCPU's initial registers.
+ * table and the ACPI tables (with a DSDT entry per virtio-mmio device), and returns the boot vCPU's initial registers.
  *
  * <p>Both the MP table and ACPI are always written: a kernel with ACPI (the default) takes CPUs and interrupt
  * routing from the MADT and can power off through the FADT's sleep register; one booted with {@code acpi=off}, or
@@ -36,7 +36,7 @@ public final class BootSetup {
         writeCommandLine(memory, config.cmdline(), kernel);
         Initrd initrd = config.initrd().map(path -> loadInitrd(memory, path, kernel)).orElse(null);
         List<E820Entry> e820 = E820Entry.mapOf(memory.regions());
-        long rsdp = AcpiTables.write(memory, config.vcpus(), List.of());
+        long rsdp = AcpiTables.write(memory, config.vcpus(), config.virtioDevices());
         memory.write(MemoryLayout.ZERO_PAGE_ADDRESS,
                 ZeroPage.build(kernel.setupHeader(), MemoryLayout.CMDLINE_ADDRESS, initrd, e820, rsdp));
         long pageTableRoot = IdentityPageTables.write(memory);

@@ -6,7 +6,8 @@ public enum DeviceType {
     BLOCK(2),
     CONSOLE(3),
     ENTROPY(4),
-    VSOCK(19);
+    VSOCK(19),
+    FS(26);
 
     private final int id;
 

@@ -88,6 +88,11 @@ public final class Virtqueue {
         return index;
     }
 
+    /** Where the driver placed this queue; devices served by another process (vhost-user) hand it over. */
+    public QueueLayout layout() {
+        return layout;
+    }
+
     public int size() {
         return layout.size();
     }

@@ -36,28 +36,8 @@ command -v dpkg >/dev/null || die "dpkg not found"
 
 mkdir -p "$apt_root"/{lists/partial,cache/archives/partial,keyrings,etc,download}
 
-# apt_private <apt-get|apt-cache> <suite> <keyring-dir> <args...>: apt confined to the private tree for one suite.
-apt_private() {
-  local tool=$1 suite=$2 keydir=$3; shift 3
-  local sources="$apt_root/etc/$suite.sources"
-  printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: %s\n' \
-    "$mirror" "$suite" "$(find "$keydir" -maxdepth 1 -name 'debian-archive-*.gpg' ! -name '*removed*' -printf '%p ' | sed 's/ $//')" \
-    > "$sources"
-  "$tool" -q \
-    -o Dir::Etc::SourceList="$sources" \
-    -o Dir::Etc::SourceParts=/dev/null \
-    -o Dir::Etc::Preferences=/dev/null \
-    -o Dir::Etc::PreferencesParts=/dev/null \
-    -o Dir::State::Lists="$apt_root/lists/$suite" \
-    -o Dir::State::Status=/dev/null \
-    -o Dir::Cache="$apt_root/cache" \
-    -o Debug::NoLocking=1 \
-    -o APT::Sandbox::User=root \
-    -o APT::Architecture=amd64 \
-    -o APT::Architectures=amd64 \
-    -o Acquire::Languages=none \
-    "$@"
-}
+# shellcheck source=lib/apt-private.sh
+. "$(dirname "$0")/lib/apt-private.sh"
 
 update_suite() { # <suite> <keyring-dir>
   mkdir -p "$apt_root/lists/$1/partial"

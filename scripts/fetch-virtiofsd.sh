@@ -41,34 +41,14 @@ command -v dpkg >/dev/null || die "dpkg not found"
 
 mkdir -p "$apt_root"/{lists/partial,cache/archives/partial,etc,download}
 
-# apt_private <apt-get|apt-cache> <args...>: apt confined to the private tree, trixie main only.
-apt_private() {
-  local tool=$1; shift
-  local sources="$apt_root/etc/$suite.sources"
-  printf 'Types: deb\nURIs: %s\nSuites: %s\nComponents: main\nSigned-By: %s\n' \
-    "$mirror" "$suite" \
-    "$(find /usr/share/keyrings -maxdepth 1 -name 'debian-archive-*.gpg' ! -name '*removed*' -printf '%p ' | sed 's/ $//')" \
-    > "$sources"
-  "$tool" -q \
-    -o Dir::Etc::SourceList="$sources" \
-    -o Dir::Etc::SourceParts=/dev/null \
-    -o Dir::Etc::Preferences=/dev/null \
-    -o Dir::Etc::PreferencesParts=/dev/null \
-    -o Dir::State::Lists="$apt_root/lists" \
-    -o Dir::State::Status=/dev/null \
-    -o Dir::Cache="$apt_root/cache" \
-    -o Debug::NoLocking=1 \
-    -o APT::Sandbox::User=root \
-    -o APT::Architecture=amd64 \
-    -o APT::Architectures=amd64 \
-    -o Acquire::Languages=none \
-    "$@"
-}
+# shellcheck source=lib/apt-private.sh
+. "$(dirname "$0")/lib/apt-private.sh"
+keydir=/usr/share/keyrings
 
-apt_private apt-get update >&2 || die "apt-get update for $suite failed (see above)"
+apt_private apt-get "$suite" "$keydir" update >&2 || die "apt-get update for $suite failed (see above)"
 
 package_version() { # <package>
-  apt_private apt-cache show "$1" 2>/dev/null | sed -n 's/^Version: //p' | head -1
+  apt_private apt-cache "$suite" "$keydir" show "$1" 2>/dev/null | sed -n 's/^Version: //p' | head -1
 }
 
 version=$(package_version virtiofsd)
@@ -82,7 +62,7 @@ esac
 
 download() { # <package> <version>: prints the downloaded .deb
   local pkg=$1 ver=$2 deb
-  (cd "$apt_root/download" && apt_private apt-get download "$pkg=$ver" >&2)
+  (cd "$apt_root/download" && apt_private apt-get "$suite" "$keydir" download "$pkg=$ver" >&2)
   deb=$(ls "$apt_root"/download/"${pkg}"_*.deb | grep -F "_$(echo "$ver" | sed 's/^[0-9]*://')_" | head -1)
   [ -f "$deb" ] || die "download of $pkg=$ver produced no .deb in $apt_root/download"
   echo "$deb"

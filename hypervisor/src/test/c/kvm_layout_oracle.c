@@ -68,6 +68,12 @@ static void kvm_structs(void) {
     SIZE("kvm", kvm_cpuid2);
     OFF("kvm", kvm_cpuid2, nent); OFF("kvm", kvm_cpuid2, padding); OFF("kvm", kvm_cpuid2, entries);
 
+    SIZE("kvm", kvm_xcr);
+    OFF("kvm", kvm_xcr, xcr); OFF("kvm", kvm_xcr, reserved); OFF("kvm", kvm_xcr, value);
+    SIZE("kvm", kvm_xcrs);
+    OFF("kvm", kvm_xcrs, nr_xcrs); OFF("kvm", kvm_xcrs, flags); OFF("kvm", kvm_xcrs, xcrs);
+    OFF("kvm", kvm_xcrs, padding);
+
     SIZE("kvm", kvm_lapic_state);
     OFF("kvm", kvm_lapic_state, regs);
 
@@ -122,6 +128,7 @@ static void kvm_ioctls(void) {
     IOC("kvm", KVM_GET_REGS); IOC("kvm", KVM_SET_REGS); IOC("kvm", KVM_GET_SREGS); IOC("kvm", KVM_SET_SREGS);
     IOC("kvm", KVM_GET_MSRS); IOC("kvm", KVM_SET_MSRS); IOC("kvm", KVM_SET_SIGNAL_MASK); IOC("kvm", KVM_GET_FPU);
     IOC("kvm", KVM_SET_FPU); IOC("kvm", KVM_GET_LAPIC); IOC("kvm", KVM_SET_LAPIC); IOC("kvm", KVM_SET_CPUID2);
+    IOC("kvm", KVM_GET_XCRS); IOC("kvm", KVM_SET_XCRS);
 }
 
 static void kvm_constants(void) {
@@ -143,6 +150,7 @@ static void kvm_constants(void) {
     CONST("kvm", KVM_CAP_IOEVENTFD); CONST("kvm", KVM_CAP_SET_IDENTITY_MAP_ADDR); CONST("kvm", KVM_CAP_ADJUST_CLOCK);
     CONST("kvm", KVM_CAP_IRQFD); CONST("kvm", KVM_CAP_PIT2); CONST("kvm", KVM_CAP_PIT_STATE2);
     CONST("kvm", KVM_CAP_SIGNAL_MSI); CONST("kvm", KVM_CAP_IMMEDIATE_EXIT); CONST("kvm", KVM_CAP_MAX_VCPUS);
+    CONST("kvm", KVM_CAP_XCRS); CONST("kvm", KVM_MAX_XCRS);
 }
 
 static void sys_layouts(void) {

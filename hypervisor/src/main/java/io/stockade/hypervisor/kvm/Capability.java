@@ -18,6 +18,7 @@ public enum Capability {
     PIT2(33),
     PIT_STATE2(35),
     SIGNAL_MSI(77),
+    XCRS(56),
     IMMEDIATE_EXIT(136),
     MAX_VCPUS(66);
 

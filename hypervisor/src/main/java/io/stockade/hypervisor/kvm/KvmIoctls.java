@@ -17,6 +17,7 @@ import static io.stockade.hypervisor.kvm.KvmStructs.KVM_REGS;
 import static io.stockade.hypervisor.kvm.KvmStructs.KVM_SIGNAL_MASK;
 import static io.stockade.hypervisor.kvm.KvmStructs.KVM_SREGS;
 import static io.stockade.hypervisor.kvm.KvmStructs.KVM_USERSPACE_MEMORY_REGION;
+import static io.stockade.hypervisor.kvm.KvmStructs.KVM_XCRS;
 
 /** The KVM ioctl requests the VMM issues, encoded from linux/kvm.h's definitions (type 0xAE, "KVMIO"). */
 final class KvmIoctls {
@@ -63,11 +64,13 @@ final class KvmIoctls {
     static final IoctlRequest GET_LAPIC = IoctlRequest.ior("KVM_GET_LAPIC", KVMIO, 0x8e, KVM_LAPIC_STATE.byteSize());
     static final IoctlRequest SET_LAPIC = IoctlRequest.iow("KVM_SET_LAPIC", KVMIO, 0x8f, KVM_LAPIC_STATE.byteSize());
     static final IoctlRequest SET_CPUID2 = IoctlRequest.iow("KVM_SET_CPUID2", KVMIO, 0x90, KVM_CPUID2.byteSize());
+    static final IoctlRequest GET_XCRS = IoctlRequest.ior("KVM_GET_XCRS", KVMIO, 0xa6, KVM_XCRS.byteSize());
+    static final IoctlRequest SET_XCRS = IoctlRequest.iow("KVM_SET_XCRS", KVMIO, 0xa7, KVM_XCRS.byteSize());
 
     /** Every request above, for the layout-oracle test. */
     static final List<IoctlRequest> ALL = List.of(GET_API_VERSION, CREATE_VM, CHECK_EXTENSION, GET_VCPU_MMAP_SIZE,
             GET_SUPPORTED_CPUID, CREATE_VCPU, SET_USER_MEMORY_REGION, SET_TSS_ADDR, SET_IDENTITY_MAP_ADDR,
             CREATE_IRQCHIP, IRQ_LINE, GET_IRQCHIP, SET_IRQCHIP, IRQFD, CREATE_PIT2, IOEVENTFD, RUN, GET_REGS, SET_REGS,
             GET_SREGS, SET_SREGS, GET_MSRS, SET_MSRS, SET_SIGNAL_MASK, GET_FPU, SET_FPU, GET_LAPIC, SET_LAPIC,
-            SET_CPUID2);
+            SET_CPUID2, GET_XCRS, SET_XCRS);
 }

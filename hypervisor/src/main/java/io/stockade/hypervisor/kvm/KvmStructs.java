@@ -73,6 +73,17 @@ final class KvmStructs {
             sequenceLayout(0, KVM_CPUID_ENTRY2).withName("entries"))
             .withName("kvm_cpuid2");
 
+    static final StructLayout KVM_XCR = structLayout(
+            JAVA_INT.withName("xcr"), JAVA_INT.withName("reserved"), JAVA_LONG.withName("value"))
+            .withName("kvm_xcr");
+
+    /** {@code KVM_MAX_XCRS}: the fixed capacity of {@link #KVM_XCRS}. */
+    static final int MAX_XCRS = 16;
+    static final StructLayout KVM_XCRS = structLayout(
+            JAVA_INT.withName("nr_xcrs"), JAVA_INT.withName("flags"),
+            sequenceLayout(MAX_XCRS, KVM_XCR).withName("xcrs"), sequenceLayout(16, JAVA_LONG).withName("padding"))
+            .withName("kvm_xcrs");
+
     static final long LAPIC_STATE_BYTES = 1024;
     static final StructLayout KVM_LAPIC_STATE =
             structLayout(sequenceLayout(LAPIC_STATE_BYTES, JAVA_BYTE).withName("regs")).withName("kvm_lapic_state");
@@ -147,7 +158,7 @@ final class KvmStructs {
 
     /** Every layout the oracle test checks, by C struct name. */
     static final java.util.List<StructLayout> ALL = java.util.List.of(KVM_REGS, KVM_SEGMENT, KVM_DTABLE, KVM_SREGS,
-            KVM_FPU, KVM_MSR_ENTRY, KVM_MSRS, KVM_CPUID_ENTRY2, KVM_CPUID2, KVM_LAPIC_STATE, KVM_IRQCHIP, KVM_PIT_CONFIG,
+            KVM_FPU, KVM_MSR_ENTRY, KVM_MSRS, KVM_CPUID_ENTRY2, KVM_CPUID2, KVM_XCR, KVM_XCRS, KVM_LAPIC_STATE, KVM_IRQCHIP, KVM_PIT_CONFIG,
             KVM_IRQ_LEVEL, KVM_IRQFD, KVM_IOEVENTFD, KVM_USERSPACE_MEMORY_REGION, KVM_SIGNAL_MASK, KVM_RUN);
 
     /** The byte offset of a (possibly nested) field, e.g. {@code offset(KVM_RUN, "exit", "io", "port")}. */

@@ -19,6 +19,8 @@ import static io.stockade.hypervisor.kvm.KvmStructs.KVM_MSR_ENTRY;
 import static io.stockade.hypervisor.kvm.KvmStructs.KVM_REGS;
 import static io.stockade.hypervisor.kvm.KvmStructs.KVM_SIGNAL_MASK;
 import static io.stockade.hypervisor.kvm.KvmStructs.KVM_SREGS;
+import static io.stockade.hypervisor.kvm.KvmStructs.KVM_XCR;
+import static io.stockade.hypervisor.kvm.KvmStructs.KVM_XCRS;
 import static io.stockade.hypervisor.kvm.KvmStructs.LAPIC_STATE_BYTES;
 import static io.stockade.hypervisor.kvm.KvmStructs.offset;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -40,6 +42,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * looks at whatever state the kicker changed, so that no kick is lost.
  */
 public final class Vcpu implements AutoCloseable {
+    /** The index of XCR0 ({@code XCR_XFEATURE_ENABLED_MASK}), the only extended control register KVM knows. */
+    private static final int XCR0 = 0;
+
     private final int id;
     private final int fd;
     private final Arena arena;
@@ -135,6 +140,25 @@ public final class Vcpu implements AutoCloseable {
             fpu.set(JAVA_SHORT, offset(KVM_FPU, "fcw"), (short) fcw);
             fpu.set(JAVA_INT, offset(KVM_FPU, "mxcsr"), mxcsr);
             Ioctl.call(fd, name, KvmIoctls.SET_FPU, fpu);
+        }
+    }
+
+    /**
+     * KVM_SET_XCRS with XCR0 only. Call it after {@link #setCpuid}: KVM accepts only the state components the
+     * vCPU's CPUID leaf 0xD advertises, and recomputes that leaf's XSAVE area sizes from the new value. Needs
+     * {@link Capability#XCRS}.
+     *
+     * @throws LinuxException (EINVAL) if KVM refuses the value (a component the CPUID does not offer, x87 missing,
+     *                        or an inconsistent combination such as AVX without SSE)
+     */
+    public void setXcr0(long value) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment xcrs = a.allocate(KVM_XCRS);
+            xcrs.set(JAVA_INT, offset(KVM_XCRS, "nr_xcrs"), 1);
+            long at = offset(KVM_XCRS, "xcrs");
+            xcrs.set(JAVA_INT, at + offset(KVM_XCR, "xcr"), XCR0);
+            xcrs.set(JAVA_LONG, at + offset(KVM_XCR, "value"), value);
+            Ioctl.call(fd, name + " (XCR0 = 0x" + Long.toHexString(value) + ")", KvmIoctls.SET_XCRS, xcrs);
         }
     }
 

@@ -86,6 +86,7 @@ class KvmLayoutOracleTest {
         java.put("KVM_IOEVENTFD_FLAG_DATAMATCH", (long) Vm.IOEVENTFD_FLAG_DATAMATCH);
         java.put("KVM_IOEVENTFD_FLAG_PIO", (long) Vm.IOEVENTFD_FLAG_PIO);
         java.put("KVM_IOEVENTFD_FLAG_DEASSIGN", (long) Vm.IOEVENTFD_FLAG_DEASSIGN);
+        java.put("KVM_MAX_XCRS", (long) KvmStructs.MAX_XCRS);
         for (Capability c : Capability.values()) {
             java.put(c.kernelName(), (long) c.number());
         }

@@ -1,6 +1,7 @@
 package io.stockade.hypervisor.vmm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -16,7 +17,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
@@ -57,7 +62,8 @@ class VirtualMachineL1Test {
                 echo "STOCKADE-GUEST: cpus=$(grep -c ^processor /proc/cpuinfo)"
                 echo "STOCKADE-GUEST: memtotal_kb=$(sed -n 's/^MemTotal: *\\([0-9]*\\) kB/\\1/p' /proc/meminfo)"
                 echo "STOCKADE-GUEST: acpi_tables=$(ls /sys/firmware/acpi/tables 2>/dev/null | tr '\\n' ' ')"
-                echo "STOCKADE-GUEST: xsave_flags=$(grep -o -w -e xsave -e xsaveopt -e xsavec -e xsaves -e avx /proc/cpuinfo | sort -u | tr '\\n' ' ')"
+                # One grep per flag: busybox's grep -o -w with several -e patterns drops matches.
+                echo "STOCKADE-GUEST: xsave_flags=$(for f in xsave xsaveopt xsavec xsaves avx; do grep -q -w $f /proc/cpuinfo && printf '%%s ' $f; done)"
                 dmesg | grep -e 'x86/fpu' -e 'XSAVE' | sed 's/^/STOCKADE-GUEST: dmesg: /'
                 echo "STOCKADE-GUEST: ending with %s"
                 %s
@@ -116,7 +122,32 @@ class VirtualMachineL1Test {
         // The kernel keeps part of RAM for itself (its image, reserved ranges): MemTotal is a bit under 256 MiB.
         assertTrue(memTotalKb > 200 * 1024 && memTotalKb <= 256 * 1024, "MemTotal " + memTotalKb + " kB; " + context);
         assertTrue(bootTime.isPresent(), "the guest wrote the boot timer; " + context);
+        assertXsaveWorks(output, context);
         return output;
+    }
+
+    /**
+     * The guest kept XSAVE (and AVX) where this machine (L1) has them: KVM's CPUID leaf 0xD sizes matched the
+     * guest's XCR0 (see {@code Cpuid.linuxXcr0}), so Linux did not fall back to FXSAVE.
+     */
+    private static void assertXsaveWorks(String output, String context) throws IOException {
+        assertFalse(output.contains("XSAVE consistency problem"), "the guest rejected XSAVE; " + context);
+        Set<String> hostFlags = cpuFlags(Files.readString(Path.of("/proc/cpuinfo")));
+        Matcher m = Pattern.compile("STOCKADE-GUEST: xsave_flags=(.*)").matcher(output);
+        assertTrue(m.find(), "no xsave_flags line; " + context);
+        Set<String> guestFlags = new HashSet<>(Arrays.asList(m.group(1).strip().split("\\s+")));
+        for (String flag : List.of("xsave", "avx")) {
+            if (hostFlags.contains(flag)) {
+                assertTrue(guestFlags.contains(flag), "L1 has " + flag + ", the guest has only " + guestFlags + "; "
+                        + context);
+            }
+        }
+    }
+
+    /** The flags of the first CPU in a /proc/cpuinfo. */
+    static Set<String> cpuFlags(String cpuinfo) {
+        Matcher m = Pattern.compile("(?m)^flags\\s*:(.*)$").matcher(cpuinfo);
+        return m.find() ? new HashSet<>(Arrays.asList(m.group(1).strip().split("\\s+"))) : Set.of();
     }
 
     static Path kernel() {

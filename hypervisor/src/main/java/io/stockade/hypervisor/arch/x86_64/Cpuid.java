@@ -6,6 +6,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * Turns what KVM can virtualize ({@code KVM_GET_SUPPORTED_CPUID}) into the CPUID one vCPU shows its guest: its own
@@ -19,6 +21,8 @@ public final class Cpuid {
     static final int LEAF_CACHE_PARAMETERS = 0x4;
     static final int LEAF_POWER_MANAGEMENT = 0x6;
     static final int LEAF_PERFORMANCE_MONITORING = 0xa;
+    static final int LEAF_STRUCTURED_EXTENDED_FEATURES = 0x7;
+    static final int LEAF_XSAVE = 0xd;
     static final int LEAF_EXTENDED_TOPOLOGY = 0xb;
     static final int LEAF_EXTENDED_TOPOLOGY_V2 = 0x1f;
     static final int LEAF_KVM_SIGNATURE = 0x4000_0000;
@@ -29,6 +33,12 @@ public final class Cpuid {
     static final int ECX_HYPERVISOR = 1 << 31;
     static final int EDX_HTT = 1 << 28;
     static final int EAX_ARAT = 1 << 2;
+    static final int ECX_XSAVE = 1 << 26;
+    static final int ECX_AVX = 1 << 28;
+    static final int EBX_MPX = 1 << 14;
+    static final int EBX_AVX512F = 1 << 16;
+    static final int ECX_PKU = 1 << 3;
+    static final int EDX_AMX_TILE = 1 << 24;
     /** CLFLUSH line size in 8-byte units: 64-byte cache lines. */
     static final int CLFLUSH_LINE_SIZE = 8;
     static final int TOPOLOGY_LEVEL_SMT = 1;
@@ -57,6 +67,79 @@ public final class Cpuid {
             result.add(topology.rewrite(entry));
         }
         return List.copyOf(result);
+    }
+
+    /**
+     * The XCR0 that a Linux guest given this CPUID table programs with XSETBV while it boots, or empty if the table
+     * offers no XSAVE. That is the state components leaf 0xD sub-leaf 0 offers, of those Linux manages for user
+     * space (x87, SSE, AVX, MPX, AVX-512, PKRU, AMX), each only if its feature flag is present too.
+     *
+     * <p>Why the VMM presets it with KVM_SET_XCRS: KVM answers CPUID 0xD's "XSAVE area size for the enabled
+     * features" from its own copy of XCR0, which it updates when it intercepts the guest's XSETBV. On real hardware
+     * it always does. QEMU's TCG before 8.2 ("target/i386: check intercept for XSETBV") ignores the SVM XSETBV
+     * intercept, so in our nested-KVM L1 tier KVM never sees the guest's XSETBV, keeps XCR0 at x87 only (576
+     * bytes) and Linux rejects XSAVE ("XSAVE consistency problem: size 832 != kernel_size 576"). Presetting the
+     * value Linux will write makes KVM's copy right from the start; the guest's own XSETBV then changes nothing,
+     * intercepted or not. Should a guest kernel enable a different set (e.g. one built without protection keys),
+     * its size check sees the mismatch and it falls back to FXSAVE, as it did without the preset.
+     */
+    public static OptionalLong linuxXcr0(List<CpuidEntry> vcpuCpuid) {
+        Optional<CpuidEntry> features = entry(vcpuCpuid, LEAF_FEATURES, 0);
+        Optional<CpuidEntry> xsave = entry(vcpuCpuid, LEAF_XSAVE, 0);
+        if (features.isEmpty() || (features.get().ecx() & ECX_XSAVE) == 0 || xsave.isEmpty()) {
+            return OptionalLong.empty();
+        }
+        long offered = Integer.toUnsignedLong(xsave.get().eax()) | ((long) xsave.get().edx() << 32);
+        CpuidEntry extended = entry(vcpuCpuid, LEAF_STRUCTURED_EXTENDED_FEATURES, 0)
+                .orElse(new CpuidEntry(LEAF_STRUCTURED_EXTENDED_FEATURES, 0, 0, 0, 0, 0, 0));
+        long wanted = XCR0_X87 | XCR0_SSE;
+        if ((features.get().ecx() & ECX_AVX) != 0) {
+            wanted |= XCR0_AVX;
+        }
+        if ((extended.ebx() & EBX_MPX) != 0) {
+            wanted |= XCR0_MPX;
+        }
+        if ((extended.ebx() & EBX_AVX512F) != 0) {
+            wanted |= XCR0_AVX512;
+        }
+        if ((extended.ecx() & ECX_PKU) != 0) {
+            wanted |= XCR0_PKRU;
+        }
+        if ((extended.edx() & EDX_AMX_TILE) != 0) {
+            wanted |= XCR0_AMX;
+        }
+        long xcr0 = offered & wanted;
+        // KVM (like the CPU) refuses XCR0 without x87, and half of a group that must be enabled together.
+        if ((xcr0 & XCR0_X87) == 0) {
+            return OptionalLong.empty();
+        }
+        for (long group : new long[] {XCR0_MPX, XCR0_AVX512, XCR0_AMX}) {
+            if ((xcr0 & group) != group) {
+                xcr0 &= ~group;
+            }
+        }
+        if ((xcr0 & XCR0_SSE) == 0) {
+            xcr0 &= ~(XCR0_AVX | XCR0_AVX512);
+        }
+        if ((xcr0 & XCR0_AVX) == 0) {
+            xcr0 &= ~XCR0_AVX512;
+        }
+        return OptionalLong.of(xcr0);
+    }
+
+    static final long XCR0_X87 = 1L;
+    static final long XCR0_SSE = 1L << 1;
+    static final long XCR0_AVX = 1L << 2;
+    /** BNDREGS and BNDCSR. */
+    static final long XCR0_MPX = 0b11L << 3;
+    /** OPMASK, ZMM_Hi256 and Hi16_ZMM. */
+    static final long XCR0_AVX512 = 0b111L << 5;
+    static final long XCR0_PKRU = 1L << 9;
+    /** XTILECFG and XTILEDATA. */
+    static final long XCR0_AMX = 0b11L << 17;
+
+    private static Optional<CpuidEntry> entry(List<CpuidEntry> entries, int function, int index) {
+        return entries.stream().filter(e -> e.function() == function && e.index() == index).findFirst();
     }
 
     /** The 12-character vendor string of leaf 0 ("GenuineIntel", "AuthenticAMD", ...), empty if there is none. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.stockade.hypervisor.kvm.CpuidEntry;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 class CpuidTest {
@@ -193,5 +194,58 @@ class CpuidTest {
         List<CpuidEntry> out = Cpuid.forVcpu(in, 1, 2);
         assertEquals(supported(INTEL), in);
         assertNotEquals(in, out);
+    }
+
+    // --- linuxXcr0: the XCR0 the guest kernel will program ---
+
+    private static final int XSAVE = 1 << 26;
+    private static final int AVX = 1 << 28;
+
+    /** Leaf 1 with the given ECX, leaf 7 with EBX/ECX/EDX, leaf 0xD sub-leaf 0 offering {@code offered}. */
+    private static List<CpuidEntry> xsaveTable(int leaf1Ecx, int leaf7Ebx, int leaf7Ecx, int leaf7Edx, long offered) {
+        return List.of(AMD,
+                new CpuidEntry(0x1, 0, 0, 0x00800f12, 0, leaf1Ecx, 0x178bfbff),
+                new CpuidEntry(0x7, 0, SIG, 0, leaf7Ebx, leaf7Ecx, leaf7Edx),
+                // EBX (576) is what KVM reports for XCR0 = x87 and is deliberately irrelevant here.
+                new CpuidEntry(0xd, 0, SIG, (int) offered, 576, 832, (int) (offered >>> 32)),
+                new CpuidEntry(0xd, 2, SIG, 256, 576, 0, 0));
+    }
+
+    @Test
+    void linuxXcr0OnTheL1EpycModelIsX87SseAndAvx() {
+        // What KVM offers in the nested-KVM tier (QEMU -cpu EPYC under TCG): x87 | SSE | AVX, no PKU, no AVX-512.
+        List<CpuidEntry> table = xsaveTable(XSAVE | AVX, 0x0000_0001, 0, 0, 0b111);
+        assertEquals(OptionalLong.of(0b111), Cpuid.linuxXcr0(table));
+    }
+
+    @Test
+    void linuxXcr0TakesOnlyComponentsWhoseFeatureFlagIsSetToo() {
+        long offered = 0x6_02ffL; // x87 SSE AVX MPX AVX-512 (bits 0-7), PKRU (9), AMX (17-18)
+        List<CpuidEntry> allFlags = xsaveTable(XSAVE | AVX, (1 << 14) | (1 << 16), 1 << 3, 1 << 24, offered);
+        assertEquals(OptionalLong.of(offered), Cpuid.linuxXcr0(allFlags));
+
+        List<CpuidEntry> noExtendedFlags = xsaveTable(XSAVE | AVX, 0, 0, 0, offered);
+        assertEquals(OptionalLong.of(0b111), Cpuid.linuxXcr0(noExtendedFlags), "no MPX, AVX-512, PKU or AMX flag");
+
+        List<CpuidEntry> noAvx = xsaveTable(XSAVE, 1 << 16, 0, 0, offered);
+        assertEquals(OptionalLong.of(0b11), Cpuid.linuxXcr0(noAvx), "AVX-512 state needs AVX state");
+    }
+
+    @Test
+    void linuxXcr0NeverNamesComponentsLeaf0xDDoesNotOffer() {
+        // PKU and AVX-512 flags set, but leaf 0xD offers only x87 | SSE | AVX | PKRU and half of the AVX-512 group.
+        long offered = 0b10_0110_0111L;
+        List<CpuidEntry> table = xsaveTable(XSAVE | AVX, 1 << 16, 1 << 3, 0, offered);
+        assertEquals(OptionalLong.of(0b10_0000_0111L), Cpuid.linuxXcr0(table),
+                "a half-offered group is left out entirely, as KVM would refuse it");
+    }
+
+    @Test
+    void linuxXcr0IsEmptyWithoutXsave() {
+        assertEquals(OptionalLong.empty(), Cpuid.linuxXcr0(xsaveTable(AVX, 0, 0, 0, 0b111)), "leaf 1 has no XSAVE");
+        List<CpuidEntry> noLeafD = List.of(AMD, new CpuidEntry(0x1, 0, 0, 0, 0, XSAVE | AVX, 0));
+        assertEquals(OptionalLong.empty(), Cpuid.linuxXcr0(noLeafD), "no leaf 0xD");
+        assertEquals(OptionalLong.empty(), Cpuid.linuxXcr0(xsaveTable(XSAVE | AVX, 0, 0, 0, 0b110)),
+                "leaf 0xD without x87: nothing KVM would accept");
     }
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds the Stockade guest kernel (vmlinux + bzImage) from Debian's linux-source-6.1 and our config
-# fragment, cached by a hash of its inputs:
+# Builds the Stockade guest kernel (vmlinux + bzImage) from Debian's linux-source-6.1, our patches
+# (kernel/patches/*.patch, applied in name order with patch -p1) and our config fragment, cached by a hash
+# of its inputs:
 #
 #   ${STOCKADE_CACHE:-$HOME/.cache/stockade}/guest-kernel/<hash>/{vmlinux,bzImage,config,build-info,build.log}
 #
-# <hash> covers the linux-source-6.1 package version, kernel/microvm.config and this script. A cache hit
+# <hash> covers the linux-source-6.1 package version, the patches, kernel/microvm.config and this script. A cache hit
 # prints the entry's path and does nothing else. The last line of stdout is always the entry's path;
 # everything else goes to stderr.
 #
@@ -22,10 +23,11 @@ set -euo pipefail
 
 readonly SOURCE_PACKAGE=linux-source-6.1
 readonly SOURCE_TARBALL=/usr/src/linux-source-6.1.tar.xz
-readonly BUILD_PACKAGES=(build-essential bc bison flex libelf-dev libssl-dev xz-utils)
+readonly BUILD_PACKAGES=(build-essential bc bison flex libelf-dev libssl-dev xz-utils patch)
 readonly HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 readonly SELF="$HERE/$(basename "${BASH_SOURCE[0]}")"
 readonly FRAGMENT=$(realpath -m -- "${STOCKADE_KERNEL_FRAGMENT:-$HERE/kernel/microvm.config}")
+readonly PATCH_DIR=$HERE/kernel/patches
 readonly CACHE_ROOT="${STOCKADE_CACHE:-$HOME/.cache/stockade}/guest-kernel"
 
 log() { printf 'build-kernel: %s\n' "$*" >&2; }
@@ -88,6 +90,9 @@ case "${1:-}" in
     *) die "unknown argument '$1' (usage: $0 [--check-config])" ;;
 esac
 [[ -r $FRAGMENT ]] || die "config fragment $FRAGMENT not found"
+shopt -s nullglob
+patches=("$PATCH_DIR"/*.patch)
+shopt -u nullglob
 
 # The source package version is a hash input, so it must be installed before we can look in the cache.
 source_version=$(installed_version "$SOURCE_PACKAGE")
@@ -100,6 +105,9 @@ fi
 hash=$({
     printf 'source %s %s\n' "$SOURCE_PACKAGE" "$source_version"
     printf 'fragment '; sha256sum <"$FRAGMENT"
+    for patch_file in "${patches[@]}"; do
+        printf 'patch %s ' "$(basename "$patch_file")"; sha256sum <"$patch_file"
+    done
     printf 'script '; sha256sum <"$SELF"
 } | sha256sum | cut -c1-16)
 readonly entry="$CACHE_ROOT/$hash"
@@ -169,6 +177,10 @@ run_logged() {
     fi
 }
 
+for patch_file in "${patches[@]}"; do
+    log "applying $(basename "$patch_file")"
+    run_logged patch -d "$tree" -p1 --forward --batch -i "$patch_file"
+done
 log "configuring: tinyconfig + $(basename "$FRAGMENT") + olddefconfig"
 run_logged kmake tinyconfig
 # merge_config.sh resolves paths relative to the current directory.
@@ -199,6 +211,7 @@ kernel_release=$(make -s -C "$tree" ARCH=x86_64 kernelrelease 2>/dev/null)
     echo "source_version=$source_version"
     echo "kernel_release=$kernel_release"
     echo "fragment_sha256=$(sha256sum <"$FRAGMENT" | cut -d' ' -f1)"
+    echo "patches=$(for patch_file in "${patches[@]}"; do printf '%s ' "$(basename "$patch_file")"; done)"
     echo "script_sha256=$(sha256sum <"$SELF" | cut -d' ' -f1)"
     echo "compiler=$(gcc --version | head -n1)"
     echo "build_timestamp=$KBUILD_BUILD_TIMESTAMP"

@@ -2,6 +2,7 @@
 # Specification tests for the guest-image scripts. Each test_* function states one property.
 #
 #   tests/run.sh            all tests: builds the kernel if it is not cached (~11 min cold), boots it under TCG
+#                           (the test with a kernel that cannot power off waits out a 120 s boot timeout)
 #   tests/run.sh --quick    only the tests that need neither the kernel source nor QEMU (seconds)
 #   tests/run.sh test_a ... only the named tests
 #
@@ -138,6 +139,28 @@ test_smoke_test_rejects_a_kernel_without_built_in_virtio() {
     grep -q 'FAIL  /dev/vda' "$scratch/stock.log" || fail "the failure does not name /dev/vda"
 }
 
+test_smoke_test_rejects_a_kernel_that_cannot_power_off() {
+    # A kernel without ACPI halts on poweroff -f and sees no DSDT devices; any such entry an older fragment
+    # left in the kernel cache will do.
+    local config old=""
+    for config in "${STOCKADE_CACHE:-$HOME/.cache/stockade}"/guest-kernel/*/config; do
+        [[ -f $config && -f ${config%/config}/vmlinux ]] || continue
+        grep -qx 'CONFIG_ACPI=y' "$config" || { old=${config%/config}; break; }
+    done
+    if [[ -z $old ]]; then
+        echo "    (skipped: no kernel without ACPI in the kernel cache)" >&2
+        return 0
+    fi
+    if "$IMAGE_DIR/smoke-test.sh" "$old" 2>"$scratch/no-acpi.log"; then
+        fail "the smoke test passed $old, which has no ACPI"
+    fi
+    grep -q 'FAIL  guest powered off through ACPI .*\[acpi=on\]' "$scratch/no-acpi.log" ||
+        fail "the failure does not name the ACPI power-off"
+    grep -q 'FAIL  .*\[acpi=off\]' "$scratch/no-acpi.log" &&
+        fail "the acpi=off boot failed too, but a kernel without ACPI must pass it: $(grep 'FAIL  .*acpi=off' "$scratch/no-acpi.log")"
+    return 0
+}
+
 quick_tests=(
     test_initramfs_is_byte_for_byte_reproducible
     test_initramfs_has_console_init_busybox_and_extra_files
@@ -150,6 +173,7 @@ slow_tests=(
     test_kernel_second_build_is_a_cache_hit
     test_built_kernel_passes_the_boot_smoke_test
     test_smoke_test_rejects_a_kernel_without_built_in_virtio
+    test_smoke_test_rejects_a_kernel_that_cannot_power_off
 )
 case "${1:-}" in
     "") tests=("${quick_tests[@]}" "${slow_tests[@]}") ;;

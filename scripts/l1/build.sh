@@ -17,6 +17,9 @@ BUSYBOX=/bin/busybox
 # Load order matters for insmod (no modprobe in the initramfs): each module comes after its dependencies.
 SHARE_MODULES="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci netfs fscache 9pnet 9pnet_virtio 9p overlay"
 KVM_MODULES="irqbypass kvm ccp kvm-amd"
+# What L1 tests need on L1's side of a guest's devices: tun for virtio-net's TAP backend. Loaded with the share list
+# (init.sh knows only share.list and kvm.list), so an insmod failure reports as host-share, naming the module.
+NET_MODULES="tun"
 
 log() { echo "l1/build: $*" >&2; }
 die() { echo "l1/build: error: $*" >&2; exit 1; }
@@ -83,11 +86,11 @@ build_initrd() {
   chmod 0755 "$root/init" "$root/bin/busybox"
   # The kernel opens /dev/console for /init before devtmpfs is mounted.
   mknod -m 600 "$root/dev/console" c 5 1 2>/dev/null || log "cannot mknod dev/console (not root?); /init redirects to it later"
-  for m in $SHARE_MODULES $KVM_MODULES; do
+  for m in $SHARE_MODULES $NET_MODULES $KVM_MODULES; do
     copy_module "$m" "$moddir" "$root/lib/modules" "$loaded"
     loaded="$loaded $m ${m//-/_}"
   done
-  echo "$SHARE_MODULES" >"$root/lib/modules/share.list"
+  echo "$SHARE_MODULES $NET_MODULES" >"$root/lib/modules/share.list"
   echo "$KVM_MODULES" >"$root/lib/modules/kvm.list"
   (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -6 >"$out")
   rm -rf "$root"

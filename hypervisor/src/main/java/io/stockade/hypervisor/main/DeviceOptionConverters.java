@@ -2,6 +2,7 @@ package io.stockade.hypervisor.main;
 
 import io.stockade.hypervisor.devices.virtio.net.MacAddress;
 import io.stockade.hypervisor.vmm.DiskConfig;
+import io.stockade.hypervisor.vmm.FsConfig;
 import io.stockade.hypervisor.vmm.NetConfig;
 import io.stockade.hypervisor.vmm.VsockConfig;
 import java.nio.file.Path;
@@ -33,6 +34,15 @@ final class DeviceOptionConverters {
                     Set.of());
             return new NetConfig(v.required("--net", "tap"), v.optional("netns").map(Path::of),
                     v.optional("mac").map(MacAddress::parse));
+        }
+    }
+
+    /** {@code --fs tag=TAG,socket=PATH}. */
+    static final class Fs implements ITypeConverter<FsConfig> {
+        @Override
+        public FsConfig convert(String text) {
+            DeviceOptionValue v = DeviceOptionValue.parse("--fs", text, false, Set.of("tag", "socket"), Set.of());
+            return new FsConfig(v.required("--fs", "tag"), Path.of(v.required("--fs", "socket")));
         }
     }
 

@@ -1,6 +1,7 @@
 package io.stockade.hypervisor.main;
 
 import io.stockade.hypervisor.vmm.DiskConfig;
+import io.stockade.hypervisor.vmm.FsConfig;
 import io.stockade.hypervisor.vmm.NetConfig;
 import io.stockade.hypervisor.vmm.RngConfig;
 import io.stockade.hypervisor.vmm.SerialOutput;
@@ -20,7 +21,8 @@ import picocli.CommandLine.Option;
         description = "Runs one KVM microVM: boots a Linux kernel (bzImage or ELF vmlinux) with an optional initrd, "
                 + "a 16550A serial console, an i8042, hardware-reduced ACPI (the guest's poweroff ends the VM with exit "
                 + "code 0), a boot timer (guest writes 123 to port 0x440) and virtio-mmio disks, network interfaces, "
-                + "vsock and entropy device (announced both in the DSDT and as virtio_mmio.device= parameters).",
+                + "vsock, entropy device and virtio-fs shares (announced both in the DSDT and as virtio_mmio.device= "
+                + "parameters).",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:the guest powered off",
@@ -74,6 +76,12 @@ final class VmmCommand {
                     + "(Firecracker's CONNECT <port> handshake), guest connections to port P reach PATH_P.")
     VsockConfig vsock;
 
+    @Option(names = "--fs", paramLabel = "tag=TAG,socket=PATH", converter = DeviceOptionConverters.Fs.class,
+            description = "A virtio-fs share with mount tag TAG served by the virtiofsd already listening on the unix "
+                    + "socket PATH (the caller starts it); the guest mounts it with mount -t virtiofs TAG DIR. "
+                    + "Repeatable.")
+    List<FsConfig> shares = new ArrayList<>();
+
     @Option(names = "--rng", description = "A virtio-rng entropy device fed by the host's CSPRNG.")
     boolean rng;
 
@@ -87,7 +95,10 @@ final class VmmCommand {
                 Optional.ofNullable(apiSocket), !noBootTimer, devices());
     }
 
-    /** Disks first (in the order given), then interfaces, vsock and rng: the guest numbers them in this order. */
+    /**
+     * Disks first (in the order given), then interfaces, vsock, rng and shares: the guest numbers them in this order
+     * (shares last, so adding one does not renumber the others).
+     */
     private List<VirtioDeviceConfig> devices() {
         List<VirtioDeviceConfig> devices = new ArrayList<>(disks);
         devices.addAll(nets);
@@ -97,6 +108,7 @@ final class VmmCommand {
         if (rng) {
             devices.add(new RngConfig());
         }
+        devices.addAll(shares);
         return devices;
     }
 }

@@ -5,7 +5,7 @@ package io.stockade.hypervisor.vmm;
  * in the order the config lists them. Each record validates itself on construction, naming the device and the
  * problem; what needs the host (files, sockets) is checked when the VM is built.
  */
-public sealed interface VirtioDeviceConfig permits DiskConfig, RngConfig, NetConfig, VsockConfig {
+public sealed interface VirtioDeviceConfig permits DiskConfig, RngConfig, NetConfig, VsockConfig, FsConfig {
 
     /** Names the device in logs and errors, e.g. {@code "disk rootfs (/var/lib/x.img)"}. */
     String describe();

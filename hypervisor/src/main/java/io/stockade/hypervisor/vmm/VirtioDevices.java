@@ -5,6 +5,7 @@ import io.stockade.hypervisor.devices.bus.MmioBus;
 import io.stockade.hypervisor.devices.virtio.VirtioDevice;
 import io.stockade.hypervisor.devices.virtio.block.DiskImage;
 import io.stockade.hypervisor.devices.virtio.block.VirtioBlock;
+import io.stockade.hypervisor.devices.virtio.fs.VirtioFs;
 import io.stockade.hypervisor.devices.virtio.mmio.VirtioMmioTransport;
 import io.stockade.hypervisor.devices.virtio.net.MacAddress;
 import io.stockade.hypervisor.devices.virtio.net.TapBackend;
@@ -16,6 +17,7 @@ import io.stockade.hypervisor.memory.GuestMemory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -38,6 +40,8 @@ final class VirtioDevices {
     /** Threads doing disk I/O for all disks of the VM; requests beyond this queue up. */
     static final int DISK_IO_THREADS = 2;
     private static final long DISK_IO_DRAIN_SECONDS = 10;
+    /** Bound on each vhost-user exchange with a virtio-fs backend (connect, negotiation, activation). */
+    static final Duration FS_BACKEND_TIMEOUT = Duration.ofSeconds(10);
 
     /** One attached device. */
     record Attached(VirtioDeviceConfig config, VirtioSlot slot, VirtioMmioTransport transport) {}
@@ -106,6 +110,7 @@ final class VirtioDevices {
                 case NetConfig net -> createNet(net, loop);
                 case VsockConfig vsock -> VirtioVsock.create("virtio-vsock cid " + vsock.guestCid(),
                         vsock.guestCid(), vsock.udsPath(), loop);
+                case FsConfig fs -> VirtioFs.connect(fs.deviceConfig(), fs.socket(), FS_BACKEND_TIMEOUT, loop);
             };
         } catch (InvalidVmConfigException e) {
             throw e;

@@ -129,7 +129,7 @@ public final class VirtualMachine implements ManagedVm, AutoCloseable {
         List<KvmVcpuHandle> vcpus = new ArrayList<>();
         for (int id = 0; id < config.vcpus(); id++) {
             Vcpu vcpu = resources.push("vCPU " + id, vm.createVcpu(id));
-            configureVcpu(vcpu, id, config.vcpus(), supportedCpuid, boot);
+            configureVcpu(vcpu, id, config.vcpus(), supportedCpuid, kvm.hasCapability(Capability.XCRS), boot);
             vcpus.add(new KvmVcpuHandle(vcpu));
         }
 
@@ -176,8 +176,14 @@ public final class VirtualMachine implements ManagedVm, AutoCloseable {
         return (kernelPart.isEmpty() ? "" : kernelPart + " ") + parameters + " " + cmdline.substring(initArgs);
     }
 
-    private static void configureVcpu(Vcpu vcpu, int id, int count, List<CpuidEntry> supportedCpuid, BootState boot) {
-        vcpu.setCpuid(Cpuid.forVcpu(supportedCpuid, id, count));
+    private static void configureVcpu(Vcpu vcpu, int id, int count, List<CpuidEntry> supportedCpuid, boolean hasXcrs,
+                                      BootState boot) {
+        List<CpuidEntry> cpuid = Cpuid.forVcpu(supportedCpuid, id, count);
+        vcpu.setCpuid(cpuid);
+        if (hasXcrs) {
+            // After SET_CPUID2, which decides which XCR0 values KVM accepts; see Cpuid.linuxXcr0 for why.
+            Cpuid.linuxXcr0(cpuid).ifPresent(vcpu::setXcr0);
+        }
         vcpu.setMsrs(BootMsrs.entries());
         vcpu.setFpu(BootState.FPU_CONTROL_WORD, BootState.MXCSR);
         if (id == 0) {

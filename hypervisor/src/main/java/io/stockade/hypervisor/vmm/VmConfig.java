@@ -107,6 +107,7 @@ public record VmConfig(Path kernel, Optional<Path> initrd, String cmdline, int v
         Set<String> taps = new HashSet<>();
         int index = 0;
         int vsocks = 0;
+        Set<String> fsTags = new HashSet<>();
         for (VirtioDeviceConfig device : devices) {
             switch (device) {
                 case null -> throw new InvalidVmConfigException("devices: entry " + index + " is null");
@@ -131,6 +132,12 @@ public record VmConfig(Path kernel, Optional<Path> initrd, String cmdline, int v
                         throw new InvalidVmConfigException(vsock.describe() + ": a VM has at most one vsock device");
                     }
                 }
+                case FsConfig fs -> {
+                    if (!fsTags.add(fs.tag())) {
+                        throw new InvalidVmConfigException(fs.describe() + ": another fs device already has tag "
+                                + fs.tag());
+                    }
+                }
                 case RngConfig rng -> {
                 }
             }
@@ -151,7 +158,8 @@ public record VmConfig(Path kernel, Optional<Path> initrd, String cmdline, int v
 
     /**
      * Checks that the kernel, initrd and disk images are readable regular files (writable disks writable), that
-     * the serial file and the API and vsock sockets can be created where they are named.
+     * the serial file and the API and vsock sockets can be created where they are named, and that virtio-fs backend
+     * sockets exist.
      */
     public void checkHostFiles() {
         requireReadableFile("kernel", kernel);
@@ -169,6 +177,7 @@ public record VmConfig(Path kernel, Optional<Path> initrd, String cmdline, int v
             switch (device) {
                 case DiskConfig disk -> disk.checkHostFiles();
                 case VsockConfig vsock -> vsock.checkHostFiles();
+                case FsConfig fs -> fs.checkHostFiles();
                 case NetConfig net -> net.netns().ifPresent(path -> requireReadableFile(net.describe() + ": netns",
                         path));
                 case RngConfig rng -> {

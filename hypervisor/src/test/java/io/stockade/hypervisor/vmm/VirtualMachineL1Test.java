@@ -82,6 +82,13 @@ class VirtualMachineL1Test {
     }
 
     @Test
+    void theElfVmlinuxBootsWithAcpiOnTwoCpusAndPowersOff() throws Exception {
+        String output = bootAndCheck(extractVmlinux(kernel(), dir.resolve("vmlinux")), "vmlinux",
+                CMDLINE, "poweroff -f", ExitStatus.POWEROFF);
+        assertTrue(output.contains("FACP"), "the kernel used our ACPI tables:\n" + output);
+    }
+
+    @Test
     void theElfVmlinuxBootsWithAcpiOffFromTheMpTableAndRebootEndsTheVm() throws Exception {
         String output = bootAndCheck(extractVmlinux(kernel(), dir.resolve("vmlinux")), "vmlinux-acpi-off",
                 CMDLINE + " acpi=off", "reboot -f", ExitStatus.REBOOT);

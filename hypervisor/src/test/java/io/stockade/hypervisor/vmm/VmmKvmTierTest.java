@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Runs the {@code @Tag("l1")} tests of the hypervisor's kvm, devices, vmm, api and main (CLI) packages inside one
+ * Runs the {@code @Tag("l1")} tests of the hypervisor's devices, vmm, api and main (CLI) packages inside one
  * nested-KVM L1 guest, with the L1 kernel (Debian's stock bzImage) as the guest kernel and its modules for guest
  * initramfs. {@code -Dstockade.tiers=unit,host,kvm}.
  */
@@ -21,7 +21,7 @@ class VmmKvmTierTest {
         return L1TestRunner.create()
                 .withJvmOptions("-D" + VirtualMachineL1Test.KERNEL_PROPERTY + "=" + kernel.vmlinuz(),
                         "-D" + VirtioDevicesL1Test.MODULES_PROPERTY + "=" + kernel.modulesDir())
-                .runPackages("io.stockade.hypervisor.kvm", "io.stockade.hypervisor.vmm", "io.stockade.hypervisor.api",
+                .runPackages("io.stockade.hypervisor.vmm", "io.stockade.hypervisor.api",
                         "io.stockade.hypervisor.devices", "io.stockade.hypervisor.main");
     }
 }
